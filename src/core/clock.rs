@@ -1,0 +1,147 @@
+//! The page's estimate of the token issuer's clock.
+//!
+//! The page's clock may be hours off, and the browser cannot ask the server for the time. Each
+//! token carries two readings of the issuer's clock: `iat` (when it was minted) and `exp`. When a
+//! token arrives at page time `t`, the issuer's time was at least `iat`, so the offset
+//! (issuer − page) is at least `iat − t`; and if the token was valid, less than `exp − t`.
+//!
+//! The estimate is the tightest lower bound seen so far: a freshly minted token pins the offset to
+//! within the round trip and `iat`'s one-second resolution, whatever the page's clock says. Lower
+//! bounds never make a token look older than it is, so a skewed clock never causes a storm of
+//! renewals. A token that arrives already past its `exp` by this estimate is reported as expired
+//! rather than allowed to drag the clock back, unless it is the token already held (the host cache
+//! re-issuing it proves it was still valid), which means the page's clock jumped forward.
+
+use super::Millis;
+
+/// The estimated offset between the issuer's clock and the page's.
+///
+/// ```
+/// use connect_token::core::clock::{IssuerClock, Reading};
+/// let mut clock = IssuerClock::default();
+/// // The page's clock is 10 minutes fast: it reads 600 s past the issuer's at arrival.
+/// let page_now = 1_000_600_000;
+/// assert_eq!(clock.observe(page_now, Some(1_000_000_000), 1_000_900_000, false), Reading::Valid);
+/// assert_eq!(clock.issuer_now(page_now), 1_000_000_000);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IssuerClock {
+    /// Issuer time minus page time, in milliseconds; `None` until the first token.
+    offset: Option<Millis>,
+}
+
+/// What a token's timestamps say, judged by the clock estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// The token is consistent with the estimate (which may have been refined by it).
+    Valid,
+    /// The token had already expired when it arrived.
+    Expired,
+}
+
+impl IssuerClock {
+    /// The issuer's time now, by the estimate; the page's time until a token was seen.
+    pub fn issuer_now(&self, page_now: Millis) -> Millis {
+        page_now.saturating_add(self.offset.unwrap_or(0))
+    }
+
+    /// The page time at which the issuer's clock reads `issuer_time`.
+    pub fn page_time(&self, issuer_time: Millis) -> Millis {
+        issuer_time.saturating_sub(self.offset.unwrap_or(0))
+    }
+
+    /// Learns from a token that arrived at `page_now`; `reissued` says it is the token already held.
+    pub fn observe(
+        &mut self,
+        page_now: Millis,
+        issued_at: Option<Millis>,
+        expires_at: Millis,
+        reissued: bool,
+    ) -> Reading {
+        let lower = issued_at.map(|iat| iat.saturating_sub(page_now));
+        let upper = expires_at.saturating_sub(page_now);
+        let offset = match (self.offset, lower) {
+            // First token: assume it was just minted; without `iat`, trust the page's clock.
+            (None, Some(lower)) => lower,
+            (None, None) => 0,
+            (Some(known), Some(lower)) => known.max(lower),
+            (Some(known), None) => known,
+        };
+        if offset < upper {
+            self.offset = Some(offset);
+            return Reading::Valid;
+        }
+        if reissued {
+            // Still issued, so still valid at the issuer: the page's clock jumped forward.
+            self.offset = Some(lower.unwrap_or(upper).min(upper - 1));
+            return Reading::Valid;
+        }
+        if self.offset.is_none() {
+            // Without a token before it, an expired token and a page clock that is fast by more
+            // than the token's lifetime look the same; record the page's clock as the estimate.
+            self.offset = Some(offset);
+        }
+        Reading::Expired
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: Millis = 60_000;
+    const ISSUER: Millis = 1_764_000_000_000;
+
+    #[test]
+    fn a_fresh_token_pins_the_offset_whatever_the_page_clock_says() {
+        for skew in [-24 * 60 * MIN, -10 * MIN, -1, 0, 1, 10 * MIN, 24 * 60 * MIN] {
+            let mut clock = IssuerClock::default();
+            let page_now = ISSUER + skew;
+            let reading = clock.observe(page_now, Some(ISSUER), ISSUER + 15 * MIN, false);
+            assert_eq!(reading, Reading::Valid);
+            assert_eq!(clock.issuer_now(page_now + 5_000), ISSUER + 5_000, "skew {skew}");
+            assert_eq!(clock.page_time(ISSUER + 15 * MIN), page_now + 15 * MIN);
+        }
+    }
+
+    #[test]
+    fn keeps_the_tightest_lower_bound() {
+        let mut clock = IssuerClock::default();
+        // A token minted 5 minutes before it arrived (host cache), then a fresh one.
+        clock.observe(ISSUER, Some(ISSUER - 5 * MIN), ISSUER + 10 * MIN, false);
+        assert_eq!(clock.issuer_now(ISSUER), ISSUER - 5 * MIN);
+        clock.observe(ISSUER + MIN, Some(ISSUER + MIN), ISSUER + 16 * MIN, false);
+        assert_eq!(clock.issuer_now(ISSUER + MIN), ISSUER + MIN);
+        // An older token afterwards does not pull the estimate back.
+        clock.observe(ISSUER + 2 * MIN, Some(ISSUER - 3 * MIN), ISSUER + 12 * MIN, false);
+        assert_eq!(clock.issuer_now(ISSUER + 2 * MIN), ISSUER + 2 * MIN);
+    }
+
+    #[test]
+    fn a_new_token_already_past_exp_is_expired_and_does_not_move_the_clock() {
+        let mut clock = IssuerClock::default();
+        clock.observe(ISSUER, Some(ISSUER), ISSUER + 15 * MIN, false);
+        let stale = clock.observe(ISSUER + MIN, Some(ISSUER - 20 * MIN), ISSUER - 5 * MIN, false);
+        assert_eq!(stale, Reading::Expired);
+        assert_eq!(clock.issuer_now(ISSUER + MIN), ISSUER + MIN);
+    }
+
+    #[test]
+    fn a_reissued_token_after_a_forward_jump_of_the_page_clock_moves_the_estimate_back() {
+        let mut clock = IssuerClock::default();
+        clock.observe(ISSUER, Some(ISSUER), ISSUER + 15 * MIN, false);
+        // The page's clock jumps 20 minutes ahead; the host hands back the same token.
+        let jumped = ISSUER + MIN + 20 * MIN;
+        assert_eq!(clock.observe(jumped, Some(ISSUER), ISSUER + 15 * MIN, true), Reading::Valid);
+        assert!(clock.issuer_now(jumped) < ISSUER + 15 * MIN);
+    }
+
+    #[test]
+    fn without_iat_the_page_clock_is_trusted() {
+        let mut clock = IssuerClock::default();
+        assert_eq!(clock.observe(ISSUER, None, ISSUER + 15 * MIN, false), Reading::Valid);
+        assert_eq!(clock.issuer_now(ISSUER), ISSUER);
+        let mut clock = IssuerClock::default();
+        assert_eq!(clock.observe(ISSUER, None, ISSUER - 1, false), Reading::Expired);
+    }
+}

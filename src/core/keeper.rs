@@ -1,0 +1,433 @@
+//! The renewal state machine: when to ask the token source, what to do with its answer, and when
+//! a token may be handed out. Events go in with the page's time; a [`Step`] of commands comes out.
+//!
+//! The rules, each enforced here and tested below:
+//! 1. A token is handed out only while the clock estimate gives it more than [`FINAL_WINDOW`]
+//!    to live ([`Keeper::usable`]). Callers that find no usable token wait for the next answer.
+//! 2. Renewal is proactive: the source is asked `renewMarginSeconds` before `exp`, the margin
+//!    clamped to half the token's lifetime, so requests in steady state never wait.
+//! 3. One ask at a time, and never two asks within [`MIN_ASK_INTERVAL`] of each other.
+//! 4. If the source hands back the token already held (its cache), the keeper asks again after
+//!    5 s, 10 s, 20 s, … but no later than just before the final window.
+//! 5. Every ask is bounded by the timeout. After a failure, the next ask waits an exponential,
+//!    jittered, capped backoff, whatever the request rate; a fatal failure stops asking.
+//! 6. A rejected token (a 401) or `forceRefresh` forces one renewal; callers share it.
+
+use super::clock::{IssuerClock, Reading};
+use super::error::{Code, Error};
+use super::token::decode;
+use super::Millis;
+
+/// No token is handed out within this time of its expiry (by the clock estimate).
+pub const FINAL_WINDOW: Millis = 5_000;
+/// The source is never asked twice within this interval.
+pub const MIN_ASK_INTERVAL: Millis = 2_000;
+/// The first re-ask after the source returned the token already held.
+pub const FIRST_REASK: Millis = 5_000;
+/// The first backoff step after a failure; it doubles with each failure in a row.
+pub const FIRST_BACKOFF: Millis = 2_000;
+/// The longest backoff step.
+pub const MAX_BACKOFF: Millis = 30_000;
+
+/// Numbers the keeper is configured with (validated by [`super::options`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// How long before `exp` to renew (before clamping to half the lifetime).
+    pub renew_margin: Millis,
+    /// How long one ask may take before it counts as failed.
+    pub timeout: Millis,
+    /// Seed of the backoff jitter.
+    pub jitter_seed: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { renew_margin: 60_000, timeout: 10_000, jitter_seed: 0x9E37_79B9_7F4A_7C15 }
+    }
+}
+
+/// Identifies one ask, so that a late answer to an ask that timed out is ignored.
+pub type AskId = u64;
+
+/// The token the keeper holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Held {
+    /// The token itself.
+    pub raw: String,
+    /// Its claims as JSON text.
+    pub claims_json: String,
+    /// `exp` by the issuer's clock, in milliseconds.
+    pub expires_at: Millis,
+    /// How long before `exp` it is renewed.
+    margin: Millis,
+}
+
+/// What the keeper asks the glue to do after an event.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Step {
+    /// Ask the token source now, tagging the answer with this id.
+    pub ask: Option<AskId>,
+    /// Call [`Keeper::tick`] at this page time (replaces any earlier wake-up).
+    pub wake_at: Option<Millis>,
+    /// Settle the callers that are waiting for a token.
+    pub release: Option<Release>,
+    /// Tell subscribers.
+    pub notices: Vec<Notice>,
+}
+
+/// How waiting callers are settled.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Release {
+    /// A usable token is held: take it (a caller whose rejected token came back gives up).
+    Ready,
+    /// The ask failed: fail with this error.
+    Failed(Error),
+}
+
+/// What subscribers are told.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    /// A new token arrived.
+    Renewed,
+    /// An ask failed.
+    Failed(Error),
+    /// The held token's `exp` passed without a new one.
+    Expired,
+}
+
+/// The keeper's state as `snapshot().status` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// No token yet and no ask made.
+    Idle,
+    /// A token is held and has not expired.
+    Fresh,
+    /// An ask is under way.
+    Renewing,
+    /// The last ask failed and no unexpired token is held.
+    Failed,
+}
+
+impl Status {
+    /// The status as JavaScript sees it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Idle => "idle",
+            Status::Fresh => "fresh",
+            Status::Renewing => "renewing",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// Counters, as `stats()` reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Asks made to the token source.
+    pub host_calls: u32,
+    /// New tokens accepted.
+    pub renewals: u32,
+    /// Asks made while recovering from a failure.
+    pub retries: u32,
+    /// Asks that failed (error, timeout, malformed or expired token).
+    pub failures: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Ask {
+    id: AskId,
+    started_at: Millis,
+}
+
+/// The renewal state machine. Every method takes the page's time (`Date.now()`) as `now`.
+///
+/// ```
+/// use connect_token::core::keeper::{Keeper, Settings, Release};
+/// let mut keeper = Keeper::new(Settings::default());
+/// let step = keeper.tick(1_000);
+/// let ask = step.ask.expect("a new keeper asks for its first token at once");
+/// # let token = "eyJhbGciOiJIUzI1NiJ9.eyJpYXQiOjEsImV4cCI6OTAxfQ.c2ln"; // iat 1 s, exp 901 s
+/// let step = keeper.answered(1_050, ask, Ok(token));
+/// assert_eq!(step.release, Some(Release::Ready));
+/// assert_eq!(keeper.usable(1_050).map(|held| held.raw.as_str()), Some(token));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Keeper {
+    settings: Settings,
+    clock: IssuerClock,
+    held: Option<Held>,
+    /// The held token was rejected (or a fresh one was demanded): renew before using it again.
+    forced: bool,
+    ask: Option<Ask>,
+    next_id: AskId,
+    last_ask_at: Option<Millis>,
+    /// The source handed back the held token this many times in a row.
+    reissues: u32,
+    reask_at: Option<Millis>,
+    /// Failures in a row.
+    failures: u32,
+    retry_at: Option<Millis>,
+    last_error: Option<Error>,
+    expired_noticed: bool,
+    stopped: bool,
+    rng: u64,
+    stats: Stats,
+    version: u64,
+}
+
+impl Keeper {
+    /// A keeper that holds no token yet; its first [`Keeper::tick`] asks for one.
+    pub fn new(settings: Settings) -> Keeper {
+        Keeper {
+            settings,
+            clock: IssuerClock::default(),
+            held: None,
+            forced: false,
+            ask: None,
+            next_id: 1,
+            last_ask_at: None,
+            reissues: 0,
+            reask_at: None,
+            failures: 0,
+            retry_at: None,
+            last_error: None,
+            expired_noticed: false,
+            stopped: false,
+            rng: settings.jitter_seed | 1,
+            stats: Stats::default(),
+            version: 0,
+        }
+    }
+
+    /// The held token, if it may be handed out now: more than [`FINAL_WINDOW`] from `exp` by
+    /// the clock estimate, not rejected, and the keeper not stopped.
+    pub fn usable(&self, now: Millis) -> Option<&Held> {
+        let held = self.held.as_ref()?;
+        let fresh = self.clock.issuer_now(now) < held.expires_at - FINAL_WINDOW;
+        (fresh && !self.forced && !self.stopped).then_some(held)
+    }
+
+    /// The held token whether or not it is usable (for claims and display).
+    pub fn held(&self) -> Option<&Held> {
+        self.held.as_ref()
+    }
+
+    /// The page time at which the held token expires, by the clock estimate.
+    pub fn expires_at_page_time(&self) -> Option<Millis> {
+        self.held.as_ref().map(|held| self.clock.page_time(held.expires_at))
+    }
+
+    /// The error that stopped the keeper, if it stopped (fatal failure or dispose).
+    pub fn stopped_by(&self) -> Option<&Error> {
+        self.last_error.as_ref().filter(|_| self.stopped)
+    }
+
+    /// The latest failure, until a token arrives.
+    pub fn last_error(&self) -> Option<&Error> {
+        self.last_error.as_ref()
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Changes whenever anything a snapshot shows changes.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The status for `snapshot()`.
+    pub fn status(&self) -> Status {
+        if self.ask.is_some() {
+            Status::Renewing
+        } else if self.held.is_some() && !self.expired_noticed && !self.stopped {
+            Status::Fresh
+        } else if self.last_error.is_some() {
+            Status::Failed
+        } else {
+            Status::Idle
+        }
+    }
+
+    /// Time passed, or the page woke up (timer, request, `visibilitychange`, `focus`, `online`,
+    /// `pageshow`): re-check freshness, time out a stuck ask, and ask if due.
+    pub fn tick(&mut self, now: Millis) -> Step {
+        self.plan(now, Step::default())
+    }
+
+    /// A request was rejected with the token `rejected` (or `token({forceRefresh})` was called
+    /// with it): renew before handing it out again. Does nothing if a newer token is held.
+    pub fn force(&mut self, now: Millis, rejected: &str) -> Step {
+        if self.held.as_ref().is_some_and(|held| held.raw == rejected) && !self.forced {
+            self.forced = true;
+            self.reask_at = None;
+            self.version += 1;
+        }
+        self.plan(now, Step::default())
+    }
+
+    /// The token source answered ask `id` with a token or an error.
+    pub fn answered(&mut self, now: Millis, id: AskId, answer: Result<&str, Error>) -> Step {
+        let mut step = Step::default();
+        if self.stopped || self.ask.is_none_or(|ask| ask.id != id) {
+            return self.plan(now, step);
+        }
+        self.ask = None;
+        self.version += 1;
+        match answer.and_then(|raw| self.accept(now, raw)) {
+            Ok(renewed) => {
+                self.failures = 0;
+                self.retry_at = None;
+                self.last_error = None;
+                if renewed {
+                    step.notices.push(Notice::Renewed);
+                }
+                if self.usable(now).is_some() {
+                    step.release = Some(Release::Ready);
+                }
+            }
+            Err(error) => self.fail(now, error, &mut step),
+        }
+        self.plan(now, step)
+    }
+
+    /// Stops for good: no more asks or wake-ups; waiting callers fail with `disposed`.
+    pub fn dispose(&mut self) -> Step {
+        let mut step = Step::default();
+        if !self.stopped {
+            let error = Error::disposed();
+            self.stopped = true;
+            self.ask = None;
+            self.last_error = Some(error.clone());
+            self.version += 1;
+            step.release = Some(Release::Failed(error));
+        }
+        step
+    }
+
+    /// Decodes and judges an answer; `Ok(true)` for a new token, `Ok(false)` for the held one.
+    fn accept(&mut self, now: Millis, raw: &str) -> Result<bool, Error> {
+        let decoded = decode(raw).map_err(|error| Error::new(Code::MalformedToken, error.message()))?;
+        let reissued = self.held.as_ref().is_some_and(|held| held.raw == raw);
+        let reading = self.clock.observe(now, decoded.issued_at, decoded.expires_at, reissued);
+        if reading == Reading::Expired {
+            return Err(expired_token());
+        }
+        if reissued {
+            self.forced = false;
+            self.reissues += 1;
+            let delay = FIRST_REASK.saturating_mul(1 << (self.reissues - 1).min(16));
+            let latest = self.clock.page_time(decoded.expires_at - FINAL_WINDOW - MIN_ASK_INTERVAL);
+            self.reask_at = Some((now + delay).min(latest).max(now + MIN_ASK_INTERVAL));
+            return Ok(false);
+        }
+        let lifetime = decoded.expires_at - decoded.issued_at.unwrap_or(self.clock.issuer_now(now));
+        let margin = self.settings.renew_margin.min(lifetime / 2).max(FINAL_WINDOW + MIN_ASK_INTERVAL);
+        let held = Held { raw: raw.into(), claims_json: decoded.claims_json, expires_at: decoded.expires_at, margin };
+        if self.clock.issuer_now(now) >= held.expires_at - FINAL_WINDOW {
+            return Err(expired_token());
+        }
+        self.held = Some(held);
+        self.forced = false;
+        self.reissues = 0;
+        self.reask_at = None;
+        self.expired_noticed = false;
+        self.stats.renewals += 1;
+        Ok(true)
+    }
+
+    fn fail(&mut self, now: Millis, error: Error, step: &mut Step) {
+        self.ask = None;
+        self.failures += 1;
+        self.stats.failures += 1;
+        self.stopped |= error.fatal;
+        let step_size = FIRST_BACKOFF.saturating_mul(1 << (self.failures - 1).min(16)).min(MAX_BACKOFF);
+        // Full step, minus up to half of it at random, so that many pages do not retry in lockstep.
+        let jitter = (self.next_random() % (step_size as u64 / 2 + 1)) as Millis;
+        self.retry_at = Some(now + (step_size - jitter).max(MIN_ASK_INTERVAL));
+        self.last_error = Some(error.clone());
+        self.version += 1;
+        step.notices.push(Notice::Failed(error.clone()));
+        step.release = Some(Release::Failed(error));
+    }
+
+    /// The one place that decides whether to ask now or when to wake up next.
+    fn plan(&mut self, now: Millis, mut step: Step) -> Step {
+        if self.stopped {
+            return step;
+        }
+        if let Some(ask) = self.ask {
+            if now >= ask.started_at + self.settings.timeout {
+                let message = "The token source did not answer within timeoutMs; the keeper will retry. Raise timeoutMs if the host is slow.";
+                self.fail(now, Error::new(Code::Timeout, message), &mut step);
+            }
+        }
+        let expires = self.expires_at_page_time().filter(|_| !self.expired_noticed);
+        if expires.is_some_and(|expires| now >= expires) {
+            self.expired_noticed = true;
+            self.version += 1;
+            step.notices.push(Notice::Expired);
+        }
+        let expiry_wake = expires.filter(|expires| now < *expires);
+        let next = match self.ask {
+            Some(ask) => ask.started_at + self.settings.timeout,
+            None => {
+                let at = self.due_at(now).max(self.earliest_ask());
+                if at <= now {
+                    step.ask = Some(self.start_ask(now));
+                    now + self.settings.timeout
+                } else {
+                    at
+                }
+            }
+        };
+        step.wake_at = Some(expiry_wake.map_or(next, |expiry| expiry.min(next)));
+        step
+    }
+
+    /// When a renewal is due, ignoring the limits on how often to ask.
+    fn due_at(&self, now: Millis) -> Millis {
+        match &self.held {
+            Some(held) if !self.forced => {
+                let renew_at = self.clock.page_time(held.expires_at - held.margin);
+                self.reask_at.map_or(renew_at, |reask| reask.max(renew_at))
+            }
+            _ => now,
+        }
+    }
+
+    /// The earliest time the limits allow the next ask.
+    fn earliest_ask(&self) -> Millis {
+        let after_last = self.last_ask_at.map_or(Millis::MIN, |last| last + MIN_ASK_INTERVAL);
+        after_last.max(self.retry_at.unwrap_or(Millis::MIN))
+    }
+
+    fn start_ask(&mut self, now: Millis) -> AskId {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.ask = Some(Ask { id, started_at: now });
+        self.last_ask_at = Some(now);
+        self.stats.host_calls += 1;
+        if self.failures > 0 {
+            self.stats.retries += 1;
+        }
+        self.version += 1;
+        id
+    }
+
+    fn next_random(&mut self) -> u64 {
+        // xorshift64: deterministic for a given seed, good enough for jitter.
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng
+    }
+}
+
+fn expired_token() -> Error {
+    Error::new(
+        Code::ExpiredToken,
+        "The token source returned a token that has expired or expires within seconds; the keeper will ask again.",
+    )
+}

@@ -1,0 +1,14 @@
+//! The pure core: every decision the library makes, as plain Rust that takes the time as an
+//! argument. Nothing here touches the browser; the web layer (`crate::web`) only carries out what
+//! these functions decide. Read this module as the specification of the library's behaviour.
+
+pub mod clock;
+pub mod error;
+pub mod json;
+pub mod keeper;
+pub mod options;
+pub mod origin;
+pub mod token;
+
+/// Milliseconds since the Unix epoch (or a duration in milliseconds).
+pub type Millis = i64;

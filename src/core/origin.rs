@@ -1,0 +1,118 @@
+//! Which requests may carry the token: only those whose URL's origin is allowed.
+//!
+//! The common URL shapes are decided here on the string, without the browser's URL parser; any
+//! other shape is left to the parser ([`Scope::NeedsParse`]), so a clever URL can only cost
+//! speed, never leak the token.
+
+/// The answer for one request URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The URL's origin is allowed.
+    Allowed,
+    /// The URL is path-absolute (`/api/x`): its origin is the document base URL's.
+    SameAsBase,
+    /// Only the URL parser can tell; resolve it against the document base and call [`is_allowed`].
+    NeedsParse,
+}
+
+/// Decides the scope of `url` against `allowed` origins (each as `URL.origin` prints it).
+///
+/// ```
+/// use connect_token::core::origin::{scope, Scope};
+/// let allowed = ["https://app.example.com".to_string()];
+/// assert_eq!(scope("https://app.example.com/api?q=1", &allowed), Scope::Allowed);
+/// assert_eq!(scope("/api", &allowed), Scope::SameAsBase);
+/// // "app.example.com" is only the user name here: the host is evil.example.
+/// assert_eq!(scope("https://app.example.com@evil.example/", &allowed), Scope::NeedsParse);
+/// ```
+pub fn scope(url: &str, allowed: &[String]) -> Scope {
+    // The URL parser drops tabs and newlines anywhere, so "/\t/evil" means "//evil".
+    if url.bytes().any(|byte| matches!(byte, b'\t' | b'\n' | b'\r')) {
+        return Scope::NeedsParse;
+    }
+    let bytes = url.as_bytes();
+    if bytes.first() == Some(&b'/') && !matches!(bytes.get(1), Some(b'/' | b'\\')) {
+        return Scope::SameAsBase;
+    }
+    for origin in allowed {
+        if let Some(rest) = url.strip_prefix(origin.as_str()) {
+            if matches!(rest.bytes().next(), None | Some(b'/' | b'?' | b'#')) {
+                return Scope::Allowed;
+            }
+        }
+    }
+    Scope::NeedsParse
+}
+
+/// Whether a parsed origin (`URL.origin`) is in the allowlist; opaque origins (`"null"`) never are.
+///
+/// ```
+/// use connect_token::core::origin::is_allowed;
+/// let allowed = ["https://app.example.com".to_string()];
+/// assert!(is_allowed("https://app.example.com", &allowed));
+/// assert!(!is_allowed("null", &allowed));
+/// ```
+pub fn is_allowed(origin: &str, allowed: &[String]) -> bool {
+    origin != "null" && allowed.iter().any(|candidate| candidate == origin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allowed() -> Vec<String> {
+        vec!["https://app.example.com".into(), "http://localhost:8080".into()]
+    }
+
+    #[test]
+    fn allowed_origins_with_any_path_query_or_fragment() {
+        for url in [
+            "https://app.example.com",
+            "https://app.example.com/",
+            "https://app.example.com/api/x?y=1",
+            "https://app.example.com?x",
+            "https://app.example.com#@evil.example",
+            "http://localhost:8080/api",
+        ] {
+            assert_eq!(scope(url, &allowed()), Scope::Allowed, "{url}");
+        }
+    }
+
+    #[test]
+    fn path_absolute_urls_follow_the_base() {
+        assert_eq!(scope("/api", &allowed()), Scope::SameAsBase);
+        assert_eq!(scope("/", &allowed()), Scope::SameAsBase);
+    }
+
+    #[test]
+    fn everything_else_goes_to_the_parser() {
+        for url in [
+            "//evil.example/api",
+            "/\\evil.example/api",
+            "/\t/evil.example/api",
+            "https://app.example.com@evil.example/",
+            "https://app.example.com.evil.example/",
+            "https://app.example.com:443/",
+            "https://app.example.com\\@evil.example",
+            "https://app.example.com\t@evil.example",
+            "HTTPS://APP.EXAMPLE.COM/",
+            "http://localhost:80800/",
+            " https://app.example.com/",
+            "api/relative",
+            "./relative",
+            "?query",
+            "",
+            "https://evil.example/https://app.example.com/",
+        ] {
+            assert_eq!(scope(url, &allowed()), Scope::NeedsParse, "{url:?}");
+        }
+    }
+
+    #[test]
+    fn opaque_and_unknown_origins_are_refused() {
+        assert!(!is_allowed("null", &allowed()));
+        assert!(!is_allowed("https://evil.example", &allowed()));
+        assert!(!is_allowed("https://app.example.com:8443", &allowed()));
+        assert!(is_allowed("http://localhost:8080", &allowed()));
+    }
+}

@@ -1,0 +1,72 @@
+// Static files: the built SPA directory, the real iframe.js bridge, and extra mounts like /pkg/.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { send } from './http-util.js';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.cjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.ts': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+};
+
+export function contentType(file) {
+  return TYPES[path.extname(file).toLowerCase()] || 'application/octet-stream';
+}
+
+/** Send one file (404 if missing). */
+export async function sendFile(res, file, extraHeaders = {}) {
+  let st;
+  try {
+    st = await stat(file);
+  } catch {
+    return send(res, 404, 'Not found', { 'Content-Type': 'text/plain; charset=utf-8' });
+  }
+  if (!st.isFile()) return send(res, 404, 'Not found', { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.writeHead(200, {
+    'Content-Type': contentType(file),
+    'Content-Length': st.size,
+    'Cache-Control': 'no-store',
+    ...extraHeaders,
+  });
+  createReadStream(file).pipe(res);
+}
+
+/**
+ * Try to serve `pathname` from mounts [{prefix:'/pkg/', dir:'/abs'}] (longest prefix first).
+ * Returns true if a mount matched (the response is then sent), false otherwise.
+ */
+export async function serveFromMounts(res, pathname, mounts) {
+  const sorted = [...mounts].sort((a, b) => b.prefix.length - a.prefix.length);
+  for (const { prefix, dir } of sorted) {
+    if (!pathname.startsWith(prefix)) continue;
+    let rel;
+    try {
+      rel = decodeURIComponent(pathname.slice(prefix.length));
+    } catch {
+      send(res, 400, 'Bad path');
+      return true;
+    }
+    if (rel === '' || rel.endsWith('/')) rel += 'index.html';
+    const root = path.resolve(dir);
+    const file = path.resolve(root, '.' + path.sep + rel);
+    if (file !== root && !file.startsWith(root + path.sep)) {
+      send(res, 403, 'Forbidden');
+      return true;
+    }
+    await sendFile(res, file);
+    return true;
+  }
+  return false;
+}
