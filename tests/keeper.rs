@@ -289,5 +289,9 @@ proptest! {
 }
 
 fn sleeps_count(slept: Millis) -> i64 {
-    if slept > 0 { 3 } else { 0 }
+    if slept > 0 {
+        3
+    } else {
+        0
+    }
 }

@@ -78,6 +78,9 @@ impl Error {
 
     /// The error a caller gets when its own `AbortSignal` fires.
     pub fn aborted() -> Error {
-        Error::new(Code::Aborted, "The caller's AbortSignal aborted the wait for a token; the renewal goes on for other callers.")
+        Error::new(
+            Code::Aborted,
+            "The caller's AbortSignal aborted the wait for a token; the renewal goes on for other callers.",
+        )
     }
 }

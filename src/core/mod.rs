@@ -8,6 +8,8 @@ pub mod json;
 pub mod keeper;
 pub mod options;
 pub mod origin;
+pub mod replay;
+pub mod source;
 pub mod token;
 
 /// Milliseconds since the Unix epoch (or a duration in milliseconds).

@@ -32,7 +32,7 @@ pub fn renew_margin(seconds: Option<f64>) -> Result<Millis, Error> {
 /// ```
 pub fn timeout(ms: Option<f64>) -> Result<Millis, Error> {
     let ms = ms.unwrap_or(10_000.0);
-    if !(ms >= 1.0 && ms <= MAX_TIMER_MS) {
+    if !(1.0..=MAX_TIMER_MS).contains(&ms) {
         return Err(invalid("timeoutMs must be a number of milliseconds from 1 to 2147483647 (default 10000)."));
     }
     Ok(ms as Millis)
@@ -52,7 +52,9 @@ pub fn scheme(value: Option<&str>) -> Result<String, Error> {
     // An HTTP token (RFC 9110 tchar): no spaces, no separators, no control characters.
     let is_tchar = |byte: u8| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte);
     if value.is_empty() || !value.bytes().all(is_tchar) {
-        return Err(invalid("scheme must be one HTTP token such as \"JWT\" (the default, which atlassian-connect-express requires)."));
+        return Err(invalid(
+            "scheme must be one HTTP token such as \"JWT\" (the default, which atlassian-connect-express requires).",
+        ));
     }
     Ok(value.into())
 }

@@ -60,10 +60,7 @@ impl DecodeError {
             DecodeError::Json { part: p } => [part(p), " is not valid JSON"],
             DecodeError::NotAnObject { part: p } => [part(p), " is JSON but not an object"],
             DecodeError::ExpMissing => ["claims (part 2)", " have no \"exp\" claim"],
-            DecodeError::ExpInvalid => [
-                "claims (part 2)",
-                " have an \"exp\" that is not a time in seconds since 1970",
-            ],
+            DecodeError::ExpInvalid => ["claims (part 2)", " have an \"exp\" that is not a time in seconds since 1970"],
         };
         finish(&cause.concat())
     }

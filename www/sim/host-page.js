@@ -6,13 +6,19 @@
 //   &addonKey=…&moduleKey=…
 import jwt from 'atlassian-jwt';
 import { contextClaims, sign } from './mint.js';
+import { BadRequest } from './http-util.js';
 
 export function renderHostPage({ query, hostOrigin, addonOrigin, tenant, returnsPromise, nowSeconds }) {
   const form = query.get('form') || (returnsPromise ? 'promise' : 'callback');
-  if (form !== 'promise' && form !== 'callback') throw new TypeError('form must be "promise" or "callback"');
+  if (form !== 'promise' && form !== 'callback') throw new BadRequest('form must be "promise" or "callback"');
   const addonKey = query.get('addonKey') || tenant.addonKey;
   const moduleKey = query.get('moduleKey') || tenant.moduleKey;
-  const addonUrl = new URL(query.get('addon') || '/', addonOrigin);
+  let addonUrl;
+  try {
+    addonUrl = new URL(query.get('addon') || '/', addonOrigin);
+  } catch {
+    throw new BadRequest('addon must be a path or a URL');
+  }
 
   if (query.get('pageJwt') === '1') {
     // What the product puts on the iframe URL: a short-lived JWT whose qsh hashes this very GET.

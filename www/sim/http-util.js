@@ -88,7 +88,10 @@ export function trackSockets(server) {
   return server;
 }
 
-/** Run an async handler; turn thrown errors into 500 (or 400 for bad JSON). */
+/** An error that is the client's fault (answered 400). */
+export class BadRequest extends Error {}
+
+/** Run an async handler; turn thrown errors into 500 (or 400 for bad JSON / BadRequest). */
 export function handle(fn) {
   return (req, res) => {
     Promise.resolve()
@@ -98,7 +101,7 @@ export function handle(fn) {
           res.destroy?.();
           return;
         }
-        const status = err instanceof SyntaxError || err instanceof TypeError ? 400 : 500;
+        const status = err instanceof SyntaxError || err instanceof BadRequest ? 400 : 500;
         sendJson(res, status, { error: String(err && err.message ? err.message : err) });
       });
   };

@@ -1,0 +1,40 @@
+// The token source adapter: turns AP.context.getToken (promise or callback form, detected at run
+// time) or the getToken option into `() => Promise<string>`. A failure rejects with
+// `{ kind, detail }`; the Rust core decides what each kind means (src/core/source.rs).
+
+const detailOf = (error) => {
+  try {
+    return String(error && typeof error === 'object' && 'message' in error ? error.message : error);
+  } catch {
+    return '';
+  }
+};
+
+export function tokenSource(getToken) {
+  return () =>
+    new Promise((resolve, reject) => {
+      const fail = (kind, detail) => reject({ kind, detail: detail === undefined ? '' : detailOf(detail) });
+      const answer = (token) => (typeof token === 'string' ? resolve(token) : fail('not-string', typeof token));
+      let returned;
+      if (getToken) {
+        try {
+          returned = getToken();
+        } catch (error) {
+          return fail('option-threw', error);
+        }
+        if (!returned || typeof returned.then !== 'function') return answer(returned);
+      } else {
+        const context = globalThis.AP && globalThis.AP.context;
+        if (!context || typeof context.getToken !== 'function') return fail('missing');
+        try {
+          // The callback form calls back with no argument on error; the promise form (when the
+          // host marks getToken returnsPromise) also returns a promise. Whichever answers first wins.
+          returned = context.getToken((token) => (token === undefined ? fail('empty') : answer(token)));
+        } catch (error) {
+          return fail('host-threw', error);
+        }
+        if (!returned || typeof returned.then !== 'function') return;
+      }
+      returned.then(answer, (error) => fail('rejected', error));
+    });
+}
