@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Builds pkg/: the npm package (release wasm, optimized with wasm-opt -Oz, plus the JS entry and types).
+# Builds pkg/: the npm package (release wasm optimized with wasm-opt -Oz, the JS entry and types).
+# Builds into a temporary folder and swaps it in, so a running server never sees half a package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 crate=connect_token
+out="pkg.tmp.$$"
+trap 'rm -rf "$out"' EXIT
 cargo build --quiet --lib --target wasm32-unknown-unknown --release
-rm -rf pkg
-wasm-bindgen --target web --no-typescript --out-dir pkg "target/wasm32-unknown-unknown/release/$crate.wasm"
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  -o "pkg/${crate}_bg.wasm" "pkg/${crate}_bg.wasm"
-cp js/index.js js/index.d.ts js/source.js js/react.js js/react.d.ts js/package.json pkg/
-cp README.md pkg/ 2>/dev/null || true
-echo "built pkg/: $(ls pkg | tr '\n' ' ')"
+wasm-bindgen --target web --no-typescript --out-dir "$out" "target/wasm32-unknown-unknown/release/$crate.wasm"
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory \
+  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types \
+  --enable-multivalue -o "$out/${crate}_bg.wasm" "$out/${crate}_bg.wasm"
+cp js/index.js js/index.d.ts js/keeper.js js/source.js js/react.js js/react.d.ts js/package.json README.md "$out/"
+rm -rf pkg.old && { [ ! -d pkg ] || mv pkg pkg.old; } && mv "$out" pkg && rm -rf pkg.old
+echo "built pkg/"

@@ -2,7 +2,7 @@
 //! Run with `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --tests`.
 #![cfg(target_arch = "wasm32")]
 
-use connect_token::web::Keeper;
+use connect_token::wasm::Core;
 use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -15,6 +15,25 @@ wasm_bindgen_test_configure!(run_in_browser);
 extern "C" {
     #[wasm_bindgen(thread_local_v2, js_name = tokenSource)]
     static TOKEN_SOURCE: Function;
+}
+
+#[wasm_bindgen(module = "/js/keeper.js")]
+extern "C" {
+    type ConnectAuth;
+    #[wasm_bindgen(catch, js_name = startConnectAuth)]
+    fn start_connect_auth(core: JsValue, options: &JsValue, source: &Function) -> Result<ConnectAuth, JsValue>;
+    #[wasm_bindgen(method)]
+    fn fetch(this: &ConnectAuth, input: JsValue, init: JsValue) -> Promise;
+    #[wasm_bindgen(method)]
+    fn token(this: &ConnectAuth, options: JsValue) -> Promise;
+    #[wasm_bindgen(method)]
+    fn claims(this: &ConnectAuth) -> JsValue;
+    #[wasm_bindgen(method)]
+    fn snapshot(this: &ConnectAuth) -> JsValue;
+    #[wasm_bindgen(method)]
+    fn stats(this: &ConnectAuth) -> JsValue;
+    #[wasm_bindgen(method)]
+    fn dispose(this: &ConnectAuth);
 }
 
 #[wasm_bindgen(inline_js = r#"
@@ -94,9 +113,8 @@ fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     object.into()
 }
 
-fn keeper(options: JsValue) -> Keeper {
-    let notify: Function = Function::new_no_args("");
-    Keeper::create(options, TOKEN_SOURCE.with(Function::clone), notify, 42.0).unwrap()
+fn keeper(options: JsValue) -> ConnectAuth {
+    start_connect_auth(Core::new(42.0).into(), &options, &TOKEN_SOURCE.with(Function::clone)).unwrap()
 }
 
 fn statuses(f: impl Fn(u32) -> u16 + 'static) -> Function {
@@ -367,7 +385,7 @@ fn bad_options_are_invalid_options_with_a_reason() {
     ];
     for options in cases {
         let error =
-            Keeper::create(options, TOKEN_SOURCE.with(Function::clone), Function::new_no_args(""), 1.0).err().unwrap();
+            start_connect_auth(Core::new(1.0).into(), &options, &TOKEN_SOURCE.with(Function::clone)).err().unwrap();
         assert_eq!(code_of(&error), "invalid-options");
         assert!(get(&error, "message").as_string().unwrap().len() > 20);
     }

@@ -1,0 +1,2 @@
+import { createConnectAuth } from 'connect-token';
+createConnectAuth().then((a) => a.fetch('/api'));

@@ -1,0 +1,106 @@
+// The chart page for bench/chart.png: horizontal bar panels in plain SVG, from results.json.
+
+const KB = 1024;
+const esc = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const OURS = '#0b6bcb';
+const OURS_LIGHT = '#7fb3e6';
+const OTHER = '#9aa3ad';
+const BASE = '#c9ced4';
+
+/**
+ * One panel. bars: [{ label, parts: [{ value, color, text? }], note? }]; marks: [{ value, text }].
+ */
+function panel({ title, unit, bars, marks = [], digits = 1, width = 520 }) {
+  const labelW = 190;
+  const barH = 22;
+  const gap = 8;
+  const top = 34;
+  const plotW = width - labelW - 90;
+  const max = Math.max(...bars.map((bar) => bar.parts.reduce((sum, part) => sum + part.value, 0)), ...marks.map((m) => m.value)) * 1.05 || 1;
+  const x = (value) => labelW + (value / max) * plotW;
+  const height = top + bars.length * (barH + gap) + 26;
+  const body = [];
+  body.push(`<text x="0" y="18" class="title">${esc(title)}</text>`);
+  bars.forEach((bar, i) => {
+    const y = top + i * (barH + gap);
+    body.push(`<text x="${labelW - 8}" y="${y + barH * 0.7}" class="label" text-anchor="end">${esc(bar.label)}</text>`);
+    let at = 0;
+    for (const part of bar.parts) {
+      const w = (part.value / max) * plotW;
+      body.push(`<rect x="${x(at)}" y="${y}" width="${Math.max(w, 0.5)}" height="${barH}" fill="${part.color}"/>`);
+      if (part.text && w > 38) body.push(`<text x="${x(at) + w / 2}" y="${y + barH * 0.7}" class="inbar" text-anchor="middle">${esc(part.text)}</text>`);
+      at += part.value;
+    }
+    body.push(`<text x="${x(at) + 6}" y="${y + barH * 0.7}" class="value">${esc(bar.note ?? `${at.toFixed(digits)} ${unit}`)}</text>`);
+  });
+  for (const mark of marks) {
+    const mx = x(mark.value);
+    body.push(`<line x1="${mx}" y1="${top - 6}" x2="${mx}" y2="${height - 18}" class="mark"/>`);
+    body.push(`<text x="${mx}" y="${height - 4}" class="marktext" text-anchor="middle">${esc(mark.text)}</text>`);
+  }
+  return `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${body.join('')}</svg>`;
+}
+
+export function chartHtml(results) {
+  const { size, overhead, decode, cold, sessions, machine } = results;
+  const main = size.filter((row) => !row.part);
+  const sizePanel = panel({
+    title: 'Bundle size, min + gzip -9 (KB)',
+    unit: 'KB',
+    bars: main.map((row) => ({
+      label: row.name,
+      parts: row.wasmGzip
+        ? [
+            { value: row.jsGzip / KB, color: OURS, text: 'JS' },
+            { value: row.wasmGzip / KB, color: OURS_LIGHT, text: 'wasm' },
+          ]
+        : [{ value: row.totalGzip / KB, color: OTHER }],
+    })),
+    marks: [{ value: 16, text: 'budget 16 KB' }],
+  });
+  const o = overhead.results;
+  const labels = { bare: 'bare stub', wrapper: 'minimal JS wrapper', ky: 'ky beforeRequest hook', ours: 'connect-token auth.fetch' };
+  const colors = { bare: BASE, wrapper: OTHER, ky: OTHER, ours: OURS };
+  const overheadPanel = panel({
+    title: `Per awaited request, ns (median of ${overhead.rounds} × ${overhead.perRound})`,
+    unit: 'ns',
+    digits: 0,
+    bars: Object.keys(o).map((name) => ({ label: labels[name], parts: [{ value: o[name].median, color: colors[name] }] })),
+    marks: [{ value: 2 * o.wrapper.median, text: 'budget 2× wrapper' }],
+  });
+  const decodeBars = [{ label: 'ours, native Rust', parts: [{ value: decode.rustNative.nsPerOp, color: OURS }] }];
+  if (decode.browser.wasm) decodeBars.push({ label: 'ours, wasm in Chromium', parts: [{ value: decode.browser.wasm.median, color: OURS }] });
+  decodeBars.push({ label: 'jwt-decode, Chromium', parts: [{ value: decode.browser.jwtDecode.median, color: OTHER }] });
+  decodeBars.push({ label: 'jwt-decode, Node', parts: [{ value: decode.jwtDecodeNode.nsPerOp, color: OTHER }] });
+  const decodePanel = panel({ title: 'Claim decoding, ns per decode', unit: 'ns', digits: 0, bars: decodeBars });
+  const coldPanel = panel({
+    title: `Cold start, ms (median of ${cold.rounds} fresh pages)`,
+    unit: 'ms',
+    bars: [
+      { label: 'createConnectAuth → resolved', parts: [{ value: cold.create, color: OURS }] },
+      { label: '→ first token', parts: [{ value: cold.firstToken, color: OURS }] },
+      { label: 'warm (wasm loaded) → token', parts: [{ value: cold.warmFirstToken, color: OURS_LIGHT }], note: `${cold.warmFirstToken.toFixed(2)} ms` },
+    ],
+  });
+  const hostPanel = panel({
+    title: 'Host calls ÷ minimum possible (and waiting requests)',
+    unit: '',
+    digits: 3,
+    bars: sessions.map((s) => ({
+      label: `${s.streams} stream${s.streams > 1 ? 's' : ''}, TTL ${s.ttl} s`,
+      parts: [{ value: s.ratio, color: OURS }],
+      note: `${s.ratio.toFixed(3)} (${s.hostCalls}/${s.minimumCalls.toFixed(1)}), ${s.waitedSteady} waited`,
+    })),
+    marks: [{ value: 1, text: '1.00' }],
+  });
+  return `<!doctype html><meta charset="utf-8"><style>
+    body { font: 13px system-ui, sans-serif; margin: 16px; color: #1d2125; background: #fff; width: 1070px; }
+    h1 { font-size: 17px; margin: 0 0 4px; } p { margin: 0 0 12px; color: #505f6e; }
+    .grid { display: grid; grid-template-columns: 530px 530px; gap: 14px 10px; }
+    .title { font-weight: 600; font-size: 13px; } .label { font-size: 12px; } .value { font-size: 12px; fill: #3b4754; }
+    .inbar { font-size: 11px; fill: #fff; } .mark { stroke: #c9372c; stroke-dasharray: 4 3; } .marktext { font-size: 11px; fill: #c9372c; }
+  </style>
+  <h1>connect-token benchmarks</h1>
+  <p>${esc(`${machine.nproc} cores, ${machine.cpu}, Chromium ${machine.chromium}, ${results.generated.slice(0, 16).replace('T', ' ')} UTC${results.quick ? ' — QUICK run, small counts' : ''}`)}</p>
+  <div class="grid"><div>${sizePanel}</div><div>${overheadPanel}</div><div>${decodePanel}</div><div>${coldPanel}</div><div>${hostPanel}</div></div>`;
+}

@@ -1,0 +1,325 @@
+// The benchmark run behind bench/run.sh: sizes, per-request overhead, claim decoding, cold start
+// and host calls, in one headless Chromium run. Prints a table and writes bench/results.json,
+// bench/chart.png and BENCHMARKS.md (at the repository root). Nothing here asserts a timing.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+import { serve } from './lib/server.mjs';
+import { mint } from './pages/mint.js';
+import { chartHtml } from './lib/chart.mjs';
+import { markdown } from './lib/report.mjs';
+
+const bench = dirname(fileURLToPath(import.meta.url));
+const root = dirname(bench);
+const out = join(bench, '.out');
+mkdirSync(out, { recursive: true });
+
+const QUICK = process.env.BENCH_QUICK === '1'; // a fast smoke run with small counts
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+const KB = 1024;
+
+const log = (...args) => console.error('[bench]', ...args);
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+const gzip9 = (buffer) => execFileSync('gzip', ['-9', '-n', '-c'], { input: buffer, maxBuffer: 1 << 28 }).length;
+const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+
+function machine() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown';
+  const nproc = Number(execFileSync('nproc').toString().trim());
+  return { nproc, cpu: model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release() };
+}
+
+// 1. Size -----------------------------------------------------------------------------------
+
+const APPS = [
+  { name: 'connect-token', file: 'connect-token.js', ours: true },
+  { name: 'oidc-client-ts', file: 'oidc-client-ts.js', packages: ['oidc-client-ts'] },
+  { name: '@auth0/auth0-spa-js', file: 'auth0-spa-js.js', packages: ['@auth0/auth0-spa-js'] },
+  { name: 'ky + jwt-decode', file: 'ky-jwt-decode.js', packages: ['ky', 'jwt-decode'] },
+  { name: 'ky', file: 'ky.js', packages: ['ky'], part: true },
+  { name: 'jwt-decode', file: 'jwt-decode.js', packages: ['jwt-decode'], part: true },
+];
+
+function versionOf(name) {
+  return JSON.parse(readFileSync(join(bench, 'node_modules', name, 'package.json'), 'utf8')).version;
+}
+
+async function sizes() {
+  const rows = [];
+  for (const app of APPS) {
+    const result = await esbuild.build({
+      entryPoints: [join(bench, 'apps', app.file)],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+      alias: { 'connect-token': join(root, 'pkg', 'index.js') },
+      metafile: true,
+    });
+    const js = result.outputFiles[0].contents;
+    writeFileSync(join(out, `size-${app.file}`), js);
+    const row = {
+      name: app.name,
+      part: Boolean(app.part),
+      versions: app.ours ? { 'connect-token': 'pkg/ (this tree)' } : Object.fromEntries(app.packages.map((p) => [p, versionOf(p)])),
+      jsMin: js.length,
+      jsGzip: gzip9(js),
+    };
+    if (app.ours) {
+      const wasm = readFileSync(join(root, 'pkg', 'connect_token_bg.wasm'));
+      row.wasmRaw = wasm.length;
+      row.wasmGzip = gzip9(wasm);
+    }
+    row.totalGzip = row.jsGzip + (row.wasmGzip ?? 0);
+    rows.push(row);
+  }
+  return rows;
+}
+
+// 3. Claim decoding (native Rust, and wasm for the page) ---------------------------------------
+
+function cargo(args) {
+  execFileSync('cargo', args, { cwd: join(bench, 'decode'), stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+function buildDecode() {
+  log('building the decode bench (native + wasm)');
+  cargo(['build', '--quiet', '--release', '--bin', 'decode-bench']);
+  let wasm = null;
+  try {
+    cargo(['build', '--quiet', '--release', '--lib', '--target', 'wasm32-unknown-unknown']);
+    const dir = join(out, 'decode-wasm');
+    execFileSync('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', dir,
+      join(bench, 'decode', 'target', 'wasm32-unknown-unknown', 'release', 'decode_bench.wasm')]);
+    const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
+    const file = join(dir, 'decode_bench_bg.wasm');
+    if (existsSync(wasmOpt)) {
+      execFileSync(wasmOpt, ['-Oz', '--strip-debug', '--strip-producers', '--enable-bulk-memory',
+        '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals',
+        '--enable-reference-types', '--enable-multivalue', '-o', file, file]);
+      wasm = 'wasm-opt -Oz, as pkg/';
+    } else wasm = 'no wasm-opt (node_modules/.bin/wasm-opt missing at the repo root)';
+  } catch (error) {
+    log('the wasm decode bench could not be built; Chromium will time jwt-decode only:', error.message);
+  }
+  return wasm;
+}
+
+function decodeNative(token, perRound, rounds) {
+  const exe = join(bench, 'decode', 'target', 'release', 'decode-bench');
+  return JSON.parse(execFileSync(exe, [token, String(perRound), String(rounds)]).toString());
+}
+
+function decodeNode(token, perRound, rounds) {
+  const script = join(bench, 'lib', 'decode-node.mjs');
+  return JSON.parse(execFileSync(process.execPath, [script, token, String(perRound), String(rounds)]).toString());
+}
+
+// Browser runs ---------------------------------------------------------------------------------
+
+async function openPage(browser, url, { clockAt } = {}) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error));
+  if (clockAt !== undefined) await page.clock.install({ time: clockAt });
+  await page.goto(url, { waitUntil: 'load' });
+  if (!(await page.evaluate(() => window.benchReady === true))) {
+    throw new Error(`${url} did not load: ${errors.map(String).join('; ') || 'no error reported'}`);
+  }
+  return { page, context, errors };
+}
+
+async function coldStarts(browser, origin, rounds) {
+  const runs = [];
+  for (let i = 0; i < rounds; i++) {
+    const { page, context } = await openPage(browser, `${origin}/bench/pages/cold.html`);
+    runs.push(await page.evaluate(() => window.cold()));
+    await context.close();
+  }
+  const pick = (key) => median(runs.map((run) => run[key]));
+  return {
+    rounds,
+    create: pick('create'),
+    firstToken: pick('firstToken'),
+    warmCreate: pick('warmCreate'),
+    warmFirstToken: pick('warmFirstToken'),
+    wasmFetch: pick('wasmFetch'),
+    wasmBytes: runs[0].wasmBytes,
+    runs,
+  };
+}
+
+async function session(browser, origin, { streams, ttl, lifetimes, latency, step }) {
+  const { page, context, errors } = await openPage(browser, `${origin}/bench/pages/session.html`, { clockAt: Date.UTC(2026, 0, 5, 9) });
+  const length = ttl * lifetimes * 1000;
+  const realStart = performance.now();
+  await page.evaluate((options) => window.session.start(options), { streams, ttl, latency });
+  for (let t = 0; t < length; t += step) await page.clock.runFor(Math.min(step, length - t));
+  const result = await page.evaluate(() => window.session.finish());
+  await context.close();
+  if (errors.length) throw new Error(`session page error: ${errors.map(String).join('; ')}`);
+  const usable = ttl - Math.min(60, ttl / 2);
+  const minimum = (ttl * lifetimes) / usable;
+  return {
+    streams, ttl, lifetimes, latencyMs: latency, sessionS: ttl * lifetimes, usableS: usable,
+    minimumCalls: minimum,
+    ratio: result.hostCalls / minimum,
+    excessCalls: result.hostCalls - minimum,
+    realSeconds: (performance.now() - realStart) / 1000,
+    ...result,
+  };
+}
+
+// Main -----------------------------------------------------------------------------------------
+
+const started = new Date();
+const load = { start: loadavg() };
+const info = machine();
+const pkgJson = JSON.parse(readFileSync(join(root, 'pkg', 'package.json'), 'utf8'));
+log(`machine: ${info.nproc} cores, ${info.cpu}; load ${load.start.join(' ')}`);
+
+log('1/5 sizes');
+const size = await sizes();
+
+const decodeWasmBuild = buildDecode();
+const token = mint(1764000000, 900);
+const P = QUICK ? { perRound: 2000, rounds: 3, decode: 2000, native: 20000, cold: 3 } : { perRound: 20000, rounds: 7, decode: 20000, native: 200000, cold: 10 };
+
+log('3/5 claim decoding (native, Node)');
+const decodeRust = decodeNative(token, P.native, P.rounds);
+const decodeJsNode = decodeNode(token, P.decode, P.rounds);
+
+const server = await serve(root);
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+const chromiumVersion = browser.version();
+log(`Chromium ${chromiumVersion}, serving ${root} at ${server.origin}`);
+let overhead, decodeBrowser, cold;
+const sessions = [];
+try {
+  log('2/5 per-request overhead');
+  {
+    const { page, context } = await openPage(browser, `${server.origin}/bench/pages/bench.html`);
+    overhead = await page.evaluate((p) => window.bench.overhead(p), { perRound: P.perRound, rounds: P.rounds });
+    log('3/5 claim decoding (Chromium)');
+    decodeBrowser = await page.evaluate((p) => window.bench.decode(p), { token, perRound: P.decode, rounds: P.rounds });
+    await context.close();
+  }
+  log('4/5 cold start');
+  cold = await coldStarts(browser, server.origin, P.cold);
+  log('5/5 host calls');
+  const configs = [
+    { streams: 1, ttl: 60, lifetimes: 20, latency: 100, step: 10_000 },
+    { streams: 10, ttl: 60, lifetimes: 20, latency: 100, step: 10_000 },
+    { streams: 500, ttl: 60, lifetimes: 20, latency: 100, step: 10_000 },
+    { streams: 10, ttl: 900, lifetimes: 20, latency: 100, step: 60_000 },
+  ];
+  for (const config of QUICK ? configs.map((c) => ({ ...c, lifetimes: 4 })) : configs) {
+    const result = await session(browser, server.origin, config);
+    log(`   ${config.streams} streams, ttl ${config.ttl} s: ${result.hostCalls} host calls (minimum ${result.minimumCalls.toFixed(2)}), ${result.requests} requests, ${result.waitedSteady} waited in steady state (${result.realSeconds.toFixed(1)} s)`);
+    sessions.push(result);
+  }
+} finally {
+  await browser.close().catch(() => {});
+}
+load.end = loadavg();
+
+const ours = size.find((row) => row.name === 'connect-token');
+const o = overhead.results;
+const budgets = [
+  {
+    name: 'size: wasm + JS ≤ 16 KB min+gzip',
+    value: `${(ours.totalGzip / KB).toFixed(1)} KB (${ours.totalGzip} B)`,
+    met: ours.totalGzip <= 16 * KB,
+  },
+  {
+    name: 'per request: ≤ 2× the minimal wrapper',
+    value: `${(o.ours.median / o.wrapper.median).toFixed(2)}×`,
+    met: o.ours.median <= 2 * o.wrapper.median,
+  },
+  {
+    name: 'per request: below ky',
+    value: `${Math.round(o.ours.median)} ns vs ${Math.round(o.ky.median)} ns`,
+    met: o.ours.median < o.ky.median,
+  },
+  ...sessions.map((s) => ({
+    name: `host calls: ratio 1.00 within one call (${s.streams} stream${s.streams > 1 ? 's' : ''}, TTL ${s.ttl} s)`,
+    value: `${s.hostCalls} / ${s.minimumCalls.toFixed(2)} = ${s.ratio.toFixed(3)}`,
+    met: s.hostCalls >= Math.floor(s.minimumCalls) && s.hostCalls <= s.minimumCalls + 1,
+  })),
+  ...sessions.map((s) => ({
+    name: `zero waiting requests in steady state (${s.streams} stream${s.streams > 1 ? 's' : ''}, TTL ${s.ttl} s)`,
+    value: `${s.waitedSteady} of ${s.requests}`,
+    met: s.waitedSteady === 0 && s.expiredSent === 0 && s.noHeader === 0 && s.failed === 0,
+  })),
+];
+
+const results = {
+  generated: started.toISOString(),
+  command: 'bench/run.sh',
+  quick: QUICK,
+  machine: { ...info, chromium: chromiumVersion, loadavg: load },
+  versions: {
+    'connect-token': pkgJson.version,
+    ...Object.fromEntries(['oidc-client-ts', '@auth0/auth0-spa-js', 'ky', 'jwt-decode', 'esbuild', 'playwright-core'].map((p) => [p, versionOf(p)])),
+  },
+  size,
+  overhead,
+  decode: { token: { length: token.length, claimsBytes: decodeRust.claimsBytes }, rustNative: decodeRust, browser: decodeBrowser, wasmBuild: decodeWasmBuild, jwtDecodeNode: decodeJsNode },
+  cold,
+  sessions,
+  budgets,
+};
+writeFileSync(join(bench, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+
+// Chart: an SVG page, screenshotted.
+{
+  const shot = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  try {
+    const page = await shot.newPage({ viewport: { width: 1100, height: 800 }, deviceScaleFactor: 1 });
+    await page.setContent(chartHtml(results), { waitUntil: 'load' });
+    await page.screenshot({ path: join(bench, 'chart.png'), fullPage: true });
+  } finally {
+    await shot.close();
+  }
+}
+writeFileSync(join(root, 'BENCHMARKS.md'), markdown(results));
+await server.close();
+
+// The table.
+const pad = (text, width) => String(text).padEnd(width);
+const lines = [];
+lines.push(`connect-token benchmarks — ${info.nproc} cores, ${info.cpu}, Chromium ${chromiumVersion}, load ${load.start.join(' ')} → ${load.end.join(' ')}${QUICK ? ' (QUICK: small counts)' : ''}`);
+lines.push('', 'Size (esbuild bundle+minify, esm, browser; gzip -9)');
+for (const row of size) {
+  const split = row.wasmGzip ? `  (JS ${(row.jsGzip / KB).toFixed(1)} + wasm ${(row.wasmGzip / KB).toFixed(1)})` : '';
+  lines.push(`  ${pad(row.name + (row.part ? ' (alone)' : ''), 28)} ${pad((row.totalGzip / KB).toFixed(1) + ' KB', 9)}${split}`);
+}
+lines.push('', `Per-request overhead (${overhead.perRound} awaited calls × ${overhead.rounds} rounds, median ns/call)`);
+for (const [name, r] of Object.entries(o)) {
+  lines.push(`  ${pad(name, 10)} ${pad(Math.round(r.median) + ' ns', 10)} ${(r.median / o.wrapper.median).toFixed(2)}× wrapper   ${(r.median - o.bare.median).toFixed(0)} ns above the bare stub`);
+}
+lines.push('', 'Claim decoding (ns per decode of a real-shaped context JWT)');
+lines.push(`  connect-token core::token::decode, native Rust: ${decodeRust.nsPerOp.toFixed(0)} ns`);
+if (decodeBrowser.wasm) lines.push(`  connect-token decode, wasm in Chromium:        ${decodeBrowser.wasm.median.toFixed(0)} ns`);
+lines.push(`  jwt-decode, Chromium:                          ${decodeBrowser.jwtDecode.median.toFixed(0)} ns`);
+lines.push(`  jwt-decode, Node ${process.version}:                    ${decodeJsNode.nsPerOp.toFixed(0)} ns`);
+lines.push('', `Cold start (median of ${cold.rounds} fresh pages)`);
+lines.push(`  createConnectAuth() → resolved: ${cold.create.toFixed(1)} ms; → first token: ${cold.firstToken.toFixed(1)} ms; warm (wasm loaded): ${cold.warmCreate.toFixed(2)} / ${cold.warmFirstToken.toFixed(2)} ms`);
+lines.push('', 'Host calls (fake clock; host answers after 100 ms)');
+for (const s of sessions) {
+  lines.push(`  ${pad(s.streams + ' streams', 11)} TTL ${pad(s.ttl + ' s', 6)} × ${s.lifetimes}: ${pad(s.hostCalls + ' calls', 10)} minimum ${pad(s.minimumCalls.toFixed(2), 6)} ratio ${s.ratio.toFixed(3)}; ${s.requests} requests, waited: ${s.waitedStartup} at start, ${s.waitedSteady} steady; expired sent ${s.expiredSent}`);
+}
+lines.push('', 'Budgets');
+for (const b of budgets) lines.push(`  ${b.met ? 'met    ' : 'NOT MET'} ${pad(b.name, 62)} ${b.value}`);
+lines.push('', 'Wrote bench/results.json, bench/chart.png, BENCHMARKS.md');
+console.log(lines.join('\n'));

@@ -1,0 +1,94 @@
+//! Checks for `core::source::failure`: the token source's own message (which the app controls
+//! and may carry the token, e.g. `throw new Error("bad token " + token)`) never brings a token
+//! into the library's message, and the message stays short.
+
+use crate::decode_check::leaks;
+use crate::tokens::{base64url, token, HEADER_JSON};
+use arbitrary::Arbitrary;
+use connect_token::core::error::Code;
+use connect_token::core::source::{failure, Failure};
+use connect_token::core::token::decode;
+
+#[derive(Debug, Arbitrary)]
+pub struct SourceInput {
+    pub kind: Kind,
+    pub before: String,
+    pub token: TokenShape,
+    pub after: String,
+    /// Put the token first (no text before it).
+    pub token_first: bool,
+}
+
+#[derive(Debug, Arbitrary)]
+pub enum Kind {
+    Known(u8),
+    Name(String),
+}
+
+/// Tokens that `decode` accepts, in the shapes a source could hand out.
+#[derive(Debug, Arbitrary)]
+pub enum TokenShape {
+    None,
+    /// A real-shaped context JWT (long header, claims and signature).
+    Real { iat: u32, ttl: u16 },
+    /// A decodable JWT with short segments: header `{}` is `e30`, or an empty signature.
+    Short { header_object: bool, signature: String },
+}
+
+impl TokenShape {
+    fn build(&self) -> Option<String> {
+        match self {
+            TokenShape::None => None,
+            TokenShape::Real { iat, ttl } => Some(token(i64::from(*iat).max(1), i64::from(*ttl) + 1, 0)),
+            TokenShape::Short { header_object, signature } => {
+                let header = if *header_object { "e30".to_string() } else { base64url(HEADER_JSON.as_bytes()) };
+                let signature: String =
+                    signature.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+                Some(format!("{header}.{}.{signature}", base64url(br#"{"exp":1764000900}"#)))
+            }
+        }
+    }
+}
+
+const NAMES: [&str; 7] = ["missing", "host-threw", "option-threw", "rejected", "empty", "not-string", "other"];
+
+/// Runs the checks; `Err` names the broken property.
+pub fn check(input: &SourceInput) -> Result<(), String> {
+    let name = match &input.kind {
+        Kind::Known(i) => NAMES[usize::from(*i) % NAMES.len()].to_string(),
+        Kind::Name(name) => name.clone(),
+    };
+    let token = input.token.build();
+    let mut detail = String::new();
+    if !input.token_first {
+        detail.push_str(&input.before);
+    }
+    if let Some(token) = &token {
+        detail.push_str(token);
+    }
+    detail.push_str(&input.after);
+    let kind = Failure::from_name(&name);
+    let error = failure(kind, &detail);
+    if error.message.len() > 600 {
+        return Err(format!("message of {} bytes", error.message.len()));
+    }
+    let fatal = matches!(kind, Failure::Missing | Failure::HostThrew);
+    if error.fatal != fatal {
+        return Err(format!("{kind:?} fatal = {}", error.fatal));
+    }
+    let expected_code = match kind {
+        Failure::Missing => Code::HostUnavailable,
+        Failure::NotAString => Code::MalformedToken,
+        _ => Code::HostError,
+    };
+    if error.code != expected_code {
+        return Err(format!("{kind:?} gave code {:?}", error.code));
+    }
+    if let Some(token) = &token {
+        // Only a token that the library would accept counts as a leak.
+        if decode(token).is_ok() && leaks(&error.message, token) {
+            return Err(format!("the message carries a decodable token: {}", error.message));
+        }
+    }
+    Ok(())
+}

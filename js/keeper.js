@@ -1,0 +1,293 @@
+// The browser binding of the keeper: one timer, page events, the token source, waiting callers,
+// subscribers and `fetch`. It carries out what the Rust core (src/core, exported by src/wasm)
+// decides: when to ask, what an answer means, which URLs get the token, when to replay a 401.
+
+const ASK = 1;
+const WAKE = 2;
+const READY = 4;
+const FAILED = 8;
+const RENEWED = 16;
+const ERROR = 32;
+const EXPIRED = 64;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const PAGE_EVENTS = ['focus', 'online', 'pageshow'];
+
+/** Makes the one error type of the library: an Error named ConnectTokenError with a code. */
+export function connectTokenError(code, message) {
+  const error = new Error(message);
+  error.name = 'ConnectTokenError';
+  error.code = code;
+  return error;
+}
+
+const invalid = (message) => connectTokenError('invalid-options', message);
+
+const originOf = (url, base) => {
+  try {
+    return new URL(url, base).origin;
+  } catch {
+    return 'null';
+  }
+};
+
+/**
+ * Hands each option to the wasm `core` (which checks it and says why it is wrong), starts it, and
+ * wraps it as a ConnectAuth. `tokenSource` is source.js's adapter factory. Throws a
+ * ConnectTokenError with code `invalid-options`.
+ */
+export function startConnectAuth(core, options, tokenSource) {
+  if (options != null && typeof options !== 'object') throw invalid('createConnectAuth(options): options must be an object (or omitted).');
+  const read = {};
+  for (const key of Object.keys(options ?? {})) {
+    let value;
+    try {
+      value = options[key];
+    } catch {
+      throw invalid(`Reading options.${key} threw; pass plain values.`);
+    }
+    const entries = Array.isArray(value) ? value.map((entry) => (typeof entry === 'string' ? entry : '')) : undefined;
+    try {
+      core.option(key, value, entries, entries?.map((entry) => originOf(entry)));
+    } catch (message) {
+      throw invalid(String(message));
+    }
+    read[key] = value;
+  }
+  const base = globalThis.document?.baseURI ?? globalThis.location?.href;
+  const origin = originOf(base);
+  core.start(origin === 'null' ? undefined : origin);
+  return new ConnectAuth(core, tokenSource(read.getToken), read.fetch ?? globalThis.fetch, base);
+}
+
+const aborted = () =>
+  connectTokenError('aborted', "The caller's AbortSignal aborted the wait for a token; the renewal goes on for other callers.");
+
+const report = (error) =>
+  typeof reportError === 'function' ? reportError(error) : setTimeout(() => { throw error; });
+
+function readTokenOptions(options) {
+  if (options == null) return {};
+  if (typeof options !== 'object') throw new TypeError('not an object');
+  const { signal, forceRefresh } = options;
+  if (signal != null && !(signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
+  if (forceRefresh !== undefined && typeof forceRefresh !== 'boolean') throw new TypeError('forceRefresh must be true or false');
+  return { signal: signal ?? undefined, forceRefresh };
+}
+
+export class ConnectAuth {
+  #core;
+  #source;
+  #send;
+  #base;
+  #scheme;
+  #token;
+  #claims;
+  #waiters = new Set();
+  #listeners = new Set();
+  #timer;
+  #version = -1;
+  #snapshot;
+  #onPageEvent = () => this.#apply(this.#core.tick(Date.now()));
+
+  /**
+   * Use createConnectAuth(options). `core` is the started wasm Core, `source` the token source
+   * adapter (source.js), `send` the fetch to send with, `base` the URL relative URLs resolve against.
+   */
+  constructor(core, source, send, base) {
+    if (typeof core?.tick !== 'function') throw new TypeError('Use createConnectAuth(options) to create a ConnectAuth.');
+    this.#core = core;
+    this.#source = source;
+    this.#base = base;
+    this.#scheme = core.scheme();
+    this.#send = (input, init) => {
+      try {
+        return Promise.resolve(send(input, init));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    this.fetch = (input, init) => this.#fetch(input, init);
+    this.snapshot = this.snapshot.bind(this);
+    this.subscribe = this.subscribe.bind(this);
+    globalThis.document?.addEventListener('visibilitychange', this.#onPageEvent);
+    for (const name of PAGE_EVENTS) globalThis.addEventListener?.(name, this.#onPageEvent);
+    this.#onPageEvent();
+  }
+
+  /** A token that is fresh now. */
+  token(options) {
+    let signal, forceRefresh;
+    try {
+      ({ signal, forceRefresh } = readTokenOptions(options));
+    } catch (error) {
+      return Promise.reject(connectTokenError('invalid-options', `token(options): ${error.message}; pass { signal?: AbortSignal, forceRefresh?: boolean }.`));
+    }
+    if (forceRefresh && this.#token !== undefined) this.#apply(this.#core.force(Date.now(), this.#token));
+    return this.#current(signal, false);
+  }
+
+  /** The decoded, UNVERIFIED claims of the current token. */
+  claims() {
+    if (this.#claims === undefined && this.#token !== undefined) this.#claims = JSON.parse(this.#core.claimsJson());
+    return this.#claims;
+  }
+
+  snapshot() {
+    const core = this.#core;
+    const version = core.version();
+    if (version !== this.#version) {
+      this.#version = version;
+      const snapshot = { status: core.status() };
+      if (this.#token !== undefined) snapshot.claims = this.claims();
+      const expiresAt = core.expiresAt();
+      if (!Number.isNaN(expiresAt)) snapshot.expiresAt = expiresAt;
+      const code = core.errorCode();
+      if (code) snapshot.error = connectTokenError(code, core.errorMessage());
+      this.#snapshot = Object.freeze(snapshot);
+    }
+    return this.#snapshot;
+  }
+
+  subscribe(listener) {
+    if (typeof listener !== 'function') throw new TypeError('subscribe(listener): listener must be a function.');
+    const entry = (event) => listener(event);
+    this.#listeners.add(entry);
+    return () => this.#listeners.delete(entry);
+  }
+
+  stats() {
+    const [hostCalls, renewals, retries, failures] = this.#core.stats();
+    return { hostCalls, renewals, retries, failures };
+  }
+
+  dispose() {
+    globalThis.document?.removeEventListener('visibilitychange', this.#onPageEvent);
+    for (const name of PAGE_EVENTS) globalThis.removeEventListener?.(name, this.#onPageEvent);
+    this.#apply(this.#core.dispose());
+    this.#listeners.clear();
+  }
+
+  [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() {
+    this.dispose();
+  }
+
+  /** Carries out one step of the core. */
+  #apply(todo) {
+    if (!todo) return;
+    const core = this.#core;
+    if (todo & WAKE) {
+      clearTimeout(this.#timer);
+      const at = core.wakeAt();
+      this.#timer = Number.isNaN(at) ? undefined : setTimeout(this.#onPageEvent, Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_MS));
+    }
+    if (todo & RENEWED) {
+      this.#token = core.token();
+      this.#claims = undefined;
+    }
+    const error = todo & (FAILED | ERROR) ? connectTokenError(core.stepErrorCode(), core.stepErrorMessage()) : undefined;
+    if (todo & ASK) this.#ask(core.askId());
+    if (todo & (READY | FAILED)) {
+      const waiters = [...this.#waiters];
+      this.#waiters.clear();
+      for (const settle of waiters) settle(todo & READY ? undefined : error);
+    }
+    if (todo & RENEWED) this.#emit({ type: 'renewed', claims: this.claims(), expiresAt: core.expiresAt() });
+    if (todo & ERROR) this.#emit({ type: 'error', error });
+    if (todo & EXPIRED) this.#emit({ type: 'expired' });
+  }
+
+  #emit(event) {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        report(error);
+      }
+    }
+  }
+
+  #ask(id) {
+    this.#source().then(
+      (token) => this.#apply(this.#core.answered(Date.now(), id, token)),
+      (reason) => this.#apply(this.#core.failed(Date.now(), id, String(reason?.kind ?? ''), String(reason?.detail ?? ''))),
+    );
+  }
+
+  /** Resolves at the next release (or rejects with its error), or rejects when `signal` aborts. */
+  #wait(signal, asFetch) {
+    return new Promise((resolve, reject) => {
+      const reason = () => (asFetch ? signal.reason : aborted());
+      if (signal?.aborted) return reject(reason());
+      const onAbort = () => {
+        this.#waiters.delete(settle);
+        reject(reason());
+      };
+      const settle = (error) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve();
+      };
+      signal?.addEventListener('abort', onAbort);
+      this.#waiters.add(settle);
+    });
+  }
+
+  /** The current token, waiting for the keeper if none is usable now. */
+  async #current(signal, asFetch) {
+    for (;;) {
+      const now = Date.now();
+      this.#apply(this.#core.tick(now));
+      if (this.#core.usable(now)) return this.#token;
+      if (this.#core.stopped()) throw connectTokenError(this.#core.errorCode(), this.#core.errorMessage());
+      await this.#wait(signal, asFetch);
+    }
+  }
+
+  #inScope(url) {
+    const scope = this.#core.scope(url);
+    if (scope !== 2) return scope === 1;
+    let origin;
+    try {
+      origin = new URL(url, this.#base).origin;
+    } catch {
+      return false;
+    }
+    return this.#core.originAllowed(origin);
+  }
+
+  #fetch(input, init) {
+    let url;
+    try {
+      url = typeof input === 'string' ? input : input instanceof Request ? input.url : String(input);
+    } catch {
+      return this.#send(input, init);
+    }
+    return this.#inScope(url) ? this.#authenticated(input, init) : this.#send(input, init);
+  }
+
+  async #authenticated(input, init) {
+    const request = input instanceof Request ? input : undefined;
+    const own = init?.headers;
+    const headers = new Headers(own !== undefined ? own : request?.headers);
+    if (headers.has('authorization')) return this.#send(input, init);
+    const signal = init?.signal ?? request?.signal;
+    const body = init?.body;
+    const bodyKind = body != null ? (body instanceof ReadableStream ? 2 : 1) : request?.body ? 3 : 0;
+    const token = await this.#current(signal, true);
+    headers.set('Authorization', `${this.#scheme} ${token}`);
+    const authed = { ...init, headers };
+    const response = await this.#send(input, authed);
+    if (!this.#core.shouldReplay(response.status, bodyKind)) return response;
+    this.#apply(this.#core.force(Date.now(), token));
+    let next;
+    try {
+      next = await this.#current(signal, true);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return response;
+    }
+    if (next === token) return response;
+    headers.set('Authorization', `${this.#scheme} ${next}`);
+    return this.#send(input, authed);
+  }
+}

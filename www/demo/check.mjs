@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// End-to-end check of the demo, both builds, in Debian's Chromium (playwright-core, no download):
+//   node www/demo/check.mjs [--screenshot docs/demo.png] [--wait 100] [--ttl 30]
+// Starts its own world (www/sim), opens the host page with each build in the iframe, waits for the
+// test hook, presses the burst button and checks that the backend accepted the requests; checks the
+// option and error paths; with --screenshot, lets a few renewals happen and saves a 1280x800 shot.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { startWorld } from '../sim/servers.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { values } = parseArgs({
+  options: {
+    screenshot: { type: 'string' },
+    wait: { type: 'string', default: '100' },
+    ttl: { type: 'string', default: '30' },
+  },
+});
+
+const world = await startWorld({
+  staticDirs: { '/vite/': path.join(here, 'dist-vite'), '/webpack/': path.join(here, 'dist-webpack') },
+  host: { ttlSeconds: Number(values.ttl) },
+});
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+
+/** Opens the host page with `addon` in the iframe; resolves with {page, frame, ready}. */
+async function open(addon, hostQuery = {}) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (error) => console.error(`  page error (${addon}): ${error.message}`));
+  await page.goto(world.hostPageUrl({ addon, ...hostQuery }));
+  const frame = await (await page.waitForSelector('#sim-frame iframe')).contentFrame();
+  await frame.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 20_000 });
+  return { page, frame, ready: await frame.evaluate(() => document.documentElement.dataset.ready) };
+}
+
+const step = (text) => console.log(`ok - ${text}`);
+
+try {
+  for (const build of ['vite', 'webpack']) {
+    const { page, frame, ready } = await open(`/${build}/index.html`);
+    assert.equal(ready, '1');
+    const hook = await frame.evaluate(() => ({
+      keys: Object.keys(window.connectTokenDemo).sort(),
+      types: Object.values(window.connectTokenDemo).map((v) => typeof v),
+      isError: window.connectTokenDemo.isConnectTokenError({ name: 'ConnectTokenError', code: 'timeout' }),
+    }));
+    assert.deepEqual(hook.keys, ['auth', 'createConnectAuth', 'isConnectTokenError']);
+    assert.equal(hook.isError, true);
+    const wasm = world.control.addonStats().requests.filter((r) => r.url.startsWith(`/${build}/assets/`) && r.url.endsWith('.wasm'));
+    assert.equal(wasm.at(-1)?.status, 200, `${build}: the wasm came from /${build}/assets/`);
+    step(`${build}: data-ready="1", window.connectTokenDemo = {auth, createConnectAuth, isConnectTokenError}, wasm from /${build}/assets/`);
+
+    const before = world.control.addonStats();
+    const hostBefore = world.control.stats().hostCalls;
+    await frame.click('[data-testid=burst]');
+    await frame.waitForFunction(() => /50\/50 OK/.test(document.querySelector('.burst-result')?.textContent ?? ''), null, { timeout: 20_000 });
+    const after = world.control.addonStats();
+    const whoami = after.requests.slice(before.requests.length).filter((r) => r.url === '/api/whoami');
+    assert.equal(whoami.length, 50);
+    assert.ok(whoami.every((r) => r.status === 200 && r.tokenSource && r.authScheme === 'JWT'), 'every burst request carried "JWT <token>" and was accepted');
+    assert.equal(after.accepted - before.accepted, 50);
+    assert.equal(after.rejected, before.rejected);
+    step(`${build}: burst → backend accepted 50/50 (addonStats.accepted ${before.accepted} → ${after.accepted}), host calls +${world.control.stats().hostCalls - hostBefore}`);
+
+    const rows = await frame.evaluate(async () => {
+      const status = (await window.connectTokenDemo.auth.fetch('/api/whoami')).status;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return { status, rows: document.querySelectorAll('.log tbody tr').length, first: document.querySelector('.log tbody tr td:nth-child(3)')?.textContent };
+    });
+    assert.deepEqual(rows, { status: 200, rows: 50, first: '200' });
+    step(`${build}: a direct auth.fetch from the test shows in the log (50 rows kept)`);
+    await page.close();
+
+    const bad = await open(`/${build}/index.html?timeoutMs=0`);
+    assert.equal(bad.ready, 'error');
+    const error = await bad.frame.evaluate(() => ({
+      keys: Object.keys(window.connectTokenDemo).sort(),
+      code: window.connectTokenDemo.error.code,
+      is: window.connectTokenDemo.isConnectTokenError(window.connectTokenDemo.error),
+    }));
+    assert.deepEqual(error, { keys: ['createConnectAuth', 'error', 'isConnectTokenError'], code: 'invalid-options', is: true });
+    step(`${build}: ?timeoutMs=0 → data-ready="error", connectTokenDemo.error.code "invalid-options"`);
+    await bad.page.close();
+
+    const query = new URLSearchParams({ allowed: world.secondOrigin, renewMarginSeconds: '5', retryUnauthorized: 'false', timeoutMs: '5000' });
+    const custom = await open(`/${build}/index.html?${query}`);
+    assert.equal(custom.ready, '1');
+    const secondBefore = world.control.addonStats().byServer.second?.accepted ?? 0;
+    const fetchStatus = (url) => custom.frame.evaluate(async (u) => (await window.connectTokenDemo.auth.fetch(u)).status, url);
+    const statuses = [await fetchStatus(`${world.secondOrigin}/api/whoami`)];
+    world.control.addon({ rejectNext: 1 });
+    statuses.push(await fetchStatus('/api/whoami'));
+    assert.deepEqual(statuses, [200, 401], 'allowed origin got the token; retryUnauthorized=false did not replay the 401');
+    assert.equal(world.control.addonStats().byServer.second.accepted, secondBefore + 1);
+    step(`${build}: ?allowed=<second origin>&retryUnauthorized=false&… → token sent to the second origin, 401 not replayed`);
+    await custom.page.close();
+
+    const callback = await open(`/${build}/index.html`, { form: 'callback' });
+    assert.equal(callback.ready, '1');
+    const status = await callback.frame.evaluate(async () => (await window.connectTokenDemo.auth.fetch('/api/whoami')).status);
+    assert.equal(status, 200);
+    step(`${build}: the host's callback form of getToken works too`);
+    await callback.page.close();
+  }
+
+  if (values.screenshot) {
+    const seconds = Number(values.wait);
+    const { page, frame } = await open('/vite/index.html');
+    await frame.click('[data-testid=periodic]');
+    await frame.click('[data-testid=burst]');
+    const started = Date.now();
+    await page.waitForTimeout((seconds * 1000) / 2);
+    world.control.addon({ rejectNext: 1 }); // one 401, replayed with a new token: a red dot, then green
+    await frame.click('[data-testid=burst]');
+    await page.waitForTimeout(Math.max(0, seconds * 1000 - (Date.now() - started) - 1500));
+    await frame.click('[data-testid=burst]');
+    await page.waitForTimeout(1500);
+    const out = path.resolve(values.screenshot);
+    await page.screenshot({ path: out });
+    const stats = await frame.evaluate(() => window.connectTokenDemo.auth.stats());
+    step(`screenshot ${out} after ${seconds} s: ${JSON.stringify(stats)}`);
+  }
+} finally {
+  await browser.close();
+  await world.close();
+}
