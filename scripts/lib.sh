@@ -1,0 +1,14 @@
+# Shared helpers for the scripts in this folder (sourced, not run).
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+say() { printf '\n== %s\n' "$*"; }
+
+# npm ci in $1 when node_modules is missing or older than the lockfile.
+npm_ci() {
+  local dir="$1"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+    [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "npm ci in ${dir#"$root"/}"
+    (cd "$dir" && npm ci --no-audit --no-fund)
+  fi
+}
