@@ -14,3 +14,11 @@ pub mod token;
 
 /// Milliseconds since the Unix epoch (or a duration in milliseconds).
 pub type Millis = i64;
+
+/// Appends `value` in decimal. (`to_string` would pull in the formatting machinery: 2 KB of wasm.)
+pub(crate) fn push_decimal(text: &mut String, value: usize) {
+    if value >= 10 {
+        push_decimal(text, value / 10);
+    }
+    text.push(char::from(b'0' + (value % 10) as u8));
+}

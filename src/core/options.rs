@@ -80,7 +80,7 @@ pub fn allowed_origin(index: usize, entry: &str, parsed_origin: &str) -> Result<
 /// The error for an `allowedOrigins` entry that is not a string or not a URL.
 pub fn not_an_origin(index: usize) -> Error {
     let mut message = String::from("allowedOrigins[");
-    message.push_str(&index.to_string());
+    super::push_decimal(&mut message, index);
     message.push_str("] must be an origin such as \"https://api.example.com\" (scheme, host and port only; no path).");
     invalid(message)
 }

@@ -98,7 +98,11 @@ fn redact(detail: &str) -> &str {
     while !detail.is_char_boundary(end) {
         end -= 1;
     }
-    detail.get(..end).unwrap_or_default().trim_matches(|c: char| c.is_ascii_whitespace())
+    let detail = detail.get(..end).unwrap_or_default().as_bytes();
+    let start = detail.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(detail.len());
+    let stop = detail.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |last| last + 1);
+    // Cut only at ASCII bytes, so the range stays on character boundaries.
+    std::str::from_utf8(&detail[start..stop.max(start)]).unwrap_or_default()
 }
 
 #[cfg(test)]

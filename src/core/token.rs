@@ -52,7 +52,7 @@ impl DecodeError {
         let cause = match self {
             DecodeError::SegmentCount(count) => {
                 let mut text = String::from("a JWT has 3 segments separated by dots; this one has ");
-                text.push_str(&count.to_string());
+                super::push_decimal(&mut text, *count);
                 return finish(&text);
             }
             DecodeError::Base64 { part: p } => [part(p), " is not valid base64url"],
@@ -62,7 +62,9 @@ impl DecodeError {
             DecodeError::ExpMissing => ["claims (part 2)", " have no \"exp\" claim"],
             DecodeError::ExpInvalid => ["claims (part 2)", " have an \"exp\" that is not a time in seconds since 1970"],
         };
-        finish(&cause.concat())
+        let mut text = String::from(cause[0]);
+        text.push_str(cause[1]);
+        finish(&text)
     }
 }
 
