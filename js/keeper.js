@@ -87,6 +87,7 @@ export class ConnectAuth {
   #timer;
   #version = -1;
   #snapshot;
+  #disposed = false;
   #onPageEvent = () => this.#apply(this.#core.tick(Date.now()));
 
   /**
@@ -161,6 +162,7 @@ export class ConnectAuth {
   }
 
   dispose() {
+    this.#disposed = true;
     globalThis.document?.removeEventListener('visibilitychange', this.#onPageEvent);
     for (const name of PAGE_EVENTS) globalThis.removeEventListener?.(name, this.#onPageEvent);
     this.#apply(this.#core.dispose());
@@ -256,6 +258,7 @@ export class ConnectAuth {
   }
 
   #fetch(input, init) {
+    if (this.#disposed) return Promise.reject(connectTokenError('disposed', this.#core.errorMessage()));
     let url;
     try {
       url = typeof input === 'string' ? input : input instanceof Request ? input.url : String(input);

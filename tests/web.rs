@@ -362,6 +362,8 @@ async fn dispose_rejects_pending_and_later_calls_and_stops_asking() {
     assert_eq!(code_of(&settle(pending).await.unwrap_err()), "disposed");
     assert_eq!(code_of(&settle(k.token(JsValue::UNDEFINED)).await.unwrap_err()), "disposed");
     assert_eq!(code_of(&settle(k.fetch("/api".into(), JsValue::UNDEFINED)).await.unwrap_err()), "disposed");
+    let elsewhere = k.fetch("https://elsewhere.example/".into(), JsValue::UNDEFINED);
+    assert_eq!(code_of(&settle(elsewhere).await.unwrap_err()), "disposed", "every later call");
     JsFuture::from(sleep(300.0)).await.unwrap();
     assert_eq!(number(&host, "calls"), 1.0);
 }
