@@ -48,7 +48,10 @@ export interface ContextClaims {
 export type TokenSource = () => Promise<string> | string;
 
 export interface ConnectAuthOptions {
-  /** Origins that may receive the token, e.g. `["https://api.example.com"]`. Default: the page's own origin only. */
+  /**
+   * Origins that may receive the token, e.g. `["https://api.example.com"]`. Default: the page's own
+   * origin only. Giving a list replaces that default: include the page's origin if it needs the token too.
+   */
   allowedOrigins?: string[];
   /** The `Authorization` scheme. Default `"JWT"` (atlassian-connect-express requires exactly that). */
   scheme?: string;

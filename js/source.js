@@ -27,8 +27,10 @@ export function tokenSource(getToken) {
         const context = globalThis.AP && globalThis.AP.context;
         if (!context || typeof context.getToken !== 'function') return fail('missing');
         try {
-          // The callback form calls back with no argument on error; the promise form (when the
-          // host marks getToken returnsPromise) also returns a promise. Whichever answers first wins.
+          // Always pass a callback: the real bridge (atlassian-connect-js 5.3) then answers through
+          // it in both forms (called back with no argument on error, so the host's own message is
+          // lost), where calling without one would lose the answer of a callback-form host. A
+          // bridge that also returns a promise is heard too; whichever answers first wins.
           returned = context.getToken((token) => (token === undefined ? fail('empty') : answer(token)));
         } catch (error) {
           return fail('host-threw', error);

@@ -102,6 +102,29 @@ fn the_host_cache_is_reasked_at_widening_intervals_until_the_final_seconds() {
 }
 
 #[test]
+fn a_host_cache_shorter_than_the_margin_costs_extra_asks_once_not_every_lifetime() {
+    let mut host = Host::new(T0, 900, 30);
+    let mut k = keeper();
+    let mut now = T0;
+    let mut asks_per_token = vec![];
+    let mut asks = 0;
+    while now < T0 + 6 * 900 * S {
+        if let Some(ask) = k.tick(now).ask {
+            asks += 1;
+            let step = k.answered(now, ask, Ok(&host.answer(now)));
+            if step.notices.contains(&Notice::Renewed) {
+                asks_per_token.push(asks);
+                asks = 0;
+            }
+        }
+        now += 100;
+    }
+    // The first token, then one cycle of re-asks (60 s, 55 s, 45 s, then minted below 30 s), then one ask each.
+    assert_eq!(asks_per_token[..2], [1, 4], "{asks_per_token:?}");
+    assert!(asks_per_token[2..].iter().all(|asks| *asks == 1), "{asks_per_token:?}");
+}
+
+#[test]
 fn failures_back_off_exponentially_with_jitter_whatever_the_request_rate() {
     let mut k = keeper();
     let mut now = T0;

@@ -8,7 +8,9 @@
 //!    clamped to half the token's lifetime, so requests in steady state never wait.
 //! 3. One ask at a time, and never two asks within [`MIN_ASK_INTERVAL`] of each other.
 //! 4. If the source hands back the token already held (its cache), the keeper asks again after
-//!    5 s, 10 s, 20 s, … but no later than just before the final window.
+//!    5 s, 10 s, 20 s, … but no later than just before the final window, and remembers how close
+//!    to `exp` the source finally minted a new one: later tokens are renewed at that margin, so
+//!    the cache costs extra asks once, not every lifetime.
 //! 5. Every ask is bounded by the timeout. After a failure, the next ask waits an exponential,
 //!    jittered, capped backoff, whatever the request rate; a fatal failure stops asking.
 //! 6. A rejected token (a 401) or `forceRefresh` forces one renewal; callers share it.
@@ -164,6 +166,8 @@ pub struct Keeper {
     /// The source handed back the held token this many times in a row.
     reissues: u32,
     reask_at: Option<Millis>,
+    /// How long before `exp` the source last minted a new token after handing back its cached one.
+    source_margin: Option<Millis>,
     /// Failures in a row.
     failures: u32,
     retry_at: Option<Millis>,
@@ -188,6 +192,7 @@ impl Keeper {
             last_ask_at: None,
             reissues: 0,
             reask_at: None,
+            source_margin: None,
             failures: 0,
             retry_at: None,
             last_error: None,
@@ -322,8 +327,14 @@ impl Keeper {
             self.reask_at = Some((now + delay).min(latest).max(now + MIN_ASK_INTERVAL));
             return Ok(false);
         }
+        if self.reissues > 0 {
+            if let Some(previous) = &self.held {
+                self.source_margin = Some(previous.expires_at - self.clock.issuer_now(now));
+            }
+        }
         let lifetime = decoded.expires_at - decoded.issued_at.unwrap_or(self.clock.issuer_now(now));
-        let margin = self.settings.renew_margin.min(lifetime / 2).max(FINAL_WINDOW + MIN_ASK_INTERVAL);
+        let margin = self.settings.renew_margin.min(lifetime / 2).min(self.source_margin.unwrap_or(Millis::MAX));
+        let margin = margin.max(FINAL_WINDOW + MIN_ASK_INTERVAL);
         let held = Held { raw: raw.into(), claims_json: decoded.claims_json, expires_at: decoded.expires_at, margin };
         if self.clock.issuer_now(now) >= held.expires_at - FINAL_WINDOW {
             return Err(expired_token());

@@ -67,7 +67,7 @@ pub fn failure(kind: Failure, detail: &str) -> Error {
         Failure::Rejected => Error::new(Code::HostError, with_detail("The token source failed; the keeper will retry with backoff", detail)),
         Failure::Empty => Error::new(
             Code::HostError,
-            "The host called back without a token (the callback form of AP.context.getToken reports errors this way); the keeper will retry with backoff.",
+            "The host answered without a token: AP.context.getToken called back with no value, which is how the Connect bridge reports a host error (it does not pass on the host's message). The keeper will retry with backoff.",
         ),
         Failure::NotAString => Error::new(
             Code::MalformedToken,
