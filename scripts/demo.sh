@@ -9,30 +9,11 @@
 #   DEMO_HOST_PORT=8300 DEMO_ADDON_PORT=8301 ./scripts/demo.sh   fixed ports (default: any free port)
 # Arguments are passed on to www/demo/serve.js.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-root="$PWD"
+source "$(dirname "$0")/lib.sh"
+cd "$root"
 
-say() { printf '\n== %s\n' "$*"; }
-
-# npm ci in $1 when node_modules is missing or older than the lockfile.
-npm_ci() {
-  local dir="$1"
-  if [ ! -d "$dir/node_modules" ] || [ ! -f "$dir/node_modules/.package-lock.json" ] ||
-    [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    say "npm ci in ${dir#"$root"/}"
-    (cd "$dir" && npm ci --no-audit --no-fund)
-  fi
-}
-
-if [ -x scripts/setup.sh ]; then
-  say "scripts/setup.sh"
-  ./scripts/setup.sh
-elif [ -f scripts/setup.sh ]; then
-  say "scripts/setup.sh"
-  bash scripts/setup.sh
-fi
-
-npm_ci "$root" # wasm-opt (binaryen) for build.sh; setup.sh normally did this already
+say "scripts/setup.sh"
+./scripts/setup.sh
 
 say "building the library into pkg/"
 ./scripts/build.sh

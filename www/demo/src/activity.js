@@ -1,7 +1,10 @@
 // What the page saw, for the timeline and the request log. An external store (subscribe /
-// getSnapshot, for useSyncExternalStore) fed by three sources:
-//   - requests: the `fetch` option of createConnectAuth is wrapped, so every request the library
-//     sends is recorded, also calls a test makes directly with auth.fetch, and 401 replays;
+// getSnapshot, for useSyncExternalStore) fed by:
+//   - requests: the `fetch` option of createConnectAuth is a recording wrapper, so every request the
+//     library sends shows, also those a test makes directly with auth.fetch, and 401 replays.
+//     The demo's own requests go through `call()`, which records them from the caller's side: when
+//     auth.fetch was called and how long the caller waited in all (a wait for a token included);
+//     the wrapper then adds what was sent to that same entry.
 //   - tokens and renewals: auth.subscribe() events (and the snapshot, in case one was missed);
 //   - host calls: auth.stats() is polled; a rising hostCalls count is a call to AP.context.getToken.
 // Nothing here holds a token: only claims, times and the Authorization scheme.
@@ -10,35 +13,46 @@ const POLL_MS = 250;
 const KEEP_MS = 60 * 60_000; // timeline history: one hour
 const MAX_REQUESTS = 2000;
 const LOG_SIZE = 50;
+/** Links a call() to what the fetch wrapper sees; the library copies init's own properties. */
+const CALL = Symbol('connect-token-demo call');
 
 // Describing a request must never break it: odd inputs are passed on to fetch untouched.
+function attempt(read, fallback) {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}
+
 function describe(input, init) {
-  const attempt = (read, fallback) => {
-    try {
-      return read();
-    } catch {
-      return fallback;
-    }
-  };
   const isRequest = typeof Request === 'function' && input instanceof Request;
   return {
     url: attempt(() => (typeof input === 'string' ? input : isRequest ? input.url : String(input)), '?'),
     method: attempt(() => String(init?.method ?? (isRequest ? input.method : 'GET')).toUpperCase(), '?'),
-    // The scheme only ("JWT"); the token itself is never stored.
-    auth: attempt(() => {
-      const value = new Headers(init?.headers ?? (isRequest ? input.headers : undefined)).get('authorization');
-      return value ? value.split(' ')[0] : null;
-    }, null),
   };
 }
 
+/** The scheme of the Authorization header ("JWT"), never the token. */
+function authScheme(input, init) {
+  return attempt(() => {
+    const isRequest = typeof Request === 'function' && input instanceof Request;
+    const value = new Headers(init?.headers ?? (isRequest ? input.headers : undefined)).get('authorization');
+    return value ? value.split(' ')[0] : null;
+  }, null);
+}
+
+/** What to show as the status of a request that threw. */
+const failure = (error) => error?.code ?? (error?.name === 'AbortError' ? 'aborted' : 'network error');
+
 export function createActivity() {
   let snapshot = {
-    tokens: [], // {id, iat, exp, receivedAt, lifetimeMs, startsAt, expiresAt, sub}
+    tokens: [], // {id, iat, exp, sub, receivedAt, lifetimeMs, startsAt, expiresAt}
     renewals: [], // {at}
     hostCalls: [], // {at, failed}
     problems: [], // {at, text}
-    requests: [], // {id, at, url, method, auth, status, ok, ms, done}
+    // {id, at, url, method, status, ok, ms, done, auth, sentAt, sends: [status…], byCall}
+    requests: [],
     stats: { hostCalls: 0, renewals: 0, retries: 0, failures: 0 },
   };
   const listeners = new Set();
@@ -58,16 +72,25 @@ export function createActivity() {
   };
 
   const update = (change) => {
-    const now = Date.now();
     const next = { ...snapshot, ...change(snapshot) };
-    const old = now - KEEP_MS;
-    next.requests = next.requests.filter((r) => r.at >= old).slice(-MAX_REQUESTS);
+    const old = Date.now() - KEEP_MS;
+    next.requests = next.requests.filter((r) => r.at >= old || !r.done).slice(-MAX_REQUESTS);
     next.hostCalls = next.hostCalls.filter((c) => c.at >= old);
     next.renewals = next.renewals.filter((r) => r.at >= old);
     next.tokens = next.tokens.filter((t) => t.expiresAt >= old);
     snapshot = next;
     notify();
   };
+
+  const addRequest = (input, init, fields) => {
+    const entry = { id: nextId++, at: Date.now(), ...describe(input, init), status: null, ok: null, ms: null, done: false, auth: null, sentAt: null, sends: [], ...fields };
+    update((s) => ({ requests: [...s.requests, entry] }));
+    return entry.id;
+  };
+  const patch = (id, change) =>
+    update((s) => ({ requests: s.requests.map((r) => (r.id === id ? { ...r, ...change(r) } : r)) }));
+  const finish = (id, started, status, ok) =>
+    patch(id, () => ({ status, ok, ms: Math.round(performance.now() - started), done: true }));
 
   function addToken(claims, expiresAt, at) {
     const last = snapshot.tokens[snapshot.tokens.length - 1];
@@ -93,26 +116,15 @@ export function createActivity() {
     },
     getSnapshot: () => snapshot,
 
-    /** A `fetch` for createConnectAuth's `fetch` option: sends with `send` and records the request. */
+    /** A `fetch` for createConnectAuth's `fetch` option: sends with `send` and records each request sent. */
     recordingFetch(send = (input, init) => window.fetch(input, init)) {
       return (input, init) => {
-        const entry = {
-          id: nextId++,
-          at: Date.now(),
-          ...describe(input, init),
-          status: null,
-          ok: null,
-          ms: null,
-          done: false,
-        };
+        const linked = attempt(() => init?.[CALL], undefined);
+        const byCall = linked !== undefined && snapshot.requests.some((r) => r.id === linked);
+        const auth = authScheme(input, init);
         const started = performance.now();
-        update((s) => ({ requests: [...s.requests, entry] }));
-        const finish = (status, ok) =>
-          update((s) => ({
-            requests: s.requests.map((r) =>
-              r.id === entry.id ? { ...r, status, ok, ms: Math.round(performance.now() - started), done: true } : r,
-            ),
-          }));
+        const id = byCall ? linked : addRequest(input, init, { auth, sentAt: Date.now() });
+        if (byCall) patch(id, (r) => ({ auth, sentAt: r.sentAt ?? Date.now() }));
         let sent;
         try {
           sent = Promise.resolve(send(input, init));
@@ -121,15 +133,33 @@ export function createActivity() {
         }
         return sent.then(
           (response) => {
-            finish(response.status, response.ok);
+            patch(id, (r) => ({ sends: [...r.sends, response.status] }));
+            if (!byCall) finish(id, started, response.status, response.ok);
             return response;
           },
           (error) => {
-            finish(error?.name === 'AbortError' ? 'aborted' : 'failed', false);
+            patch(id, (r) => ({ sends: [...r.sends, failure(error)] }));
+            if (!byCall) finish(id, started, failure(error), false);
             throw error;
           },
         );
       };
+    },
+
+    /** auth.fetch(input, init), recorded from the caller's side (see the top of this file). */
+    call(auth, input, init = {}) {
+      const id = addRequest(input, init, { byCall: true });
+      const started = performance.now();
+      return auth.fetch(input, { ...init, [CALL]: id }).then(
+        (response) => {
+          finish(id, started, response.status, response.ok);
+          return response;
+        },
+        (error) => {
+          finish(id, started, failure(error), false);
+          throw error;
+        },
+      );
     },
 
     /** Starts following a keeper; returns the function that stops. */
@@ -152,9 +182,19 @@ export function createActivity() {
         if (Object.keys(stats).some((k) => stats[k] !== old[k])) {
           const now = Date.now();
           const calls = Math.max(0, stats.hostCalls - old.hostCalls);
-          const failed = Math.max(0, stats.failures - old.failures);
-          const marks = Array.from({ length: calls }, (_, i) => ({ at: now, failed: i < failed }));
-          update((s) => ({ stats: { ...stats }, hostCalls: [...s.hostCalls, ...marks] }));
+          // A call is counted when it starts, a failure when it ends (often a later poll):
+          // mark the latest calls not yet marked as failed.
+          let failed = Math.max(0, stats.failures - old.failures);
+          update((s) => {
+            const marks = [...s.hostCalls, ...Array.from({ length: calls }, () => ({ at: now, failed: false }))];
+            for (let i = marks.length - 1; i >= 0 && failed > 0; i--) {
+              if (!marks[i].failed) {
+                marks[i] = { ...marks[i], failed: true };
+                failed--;
+              }
+            }
+            return { stats: { ...stats }, hostCalls: marks };
+          });
         }
       };
       const unsubscribe = auth.subscribe((event) => {
@@ -176,7 +216,7 @@ export function createActivity() {
     },
 
     clearRequests() {
-      update(() => ({ requests: [] }));
+      update((s) => ({ requests: s.requests.filter((r) => !r.done) }));
     },
   };
 }

@@ -34,7 +34,7 @@ export default function App({ auth, activity, options, onMounted }) {
         <StatsCard stats={seen.stats} requests={seen.requests} />
       </section>
       <Timeline activity={seen} now={now} />
-      <Controls auth={auth} onWhoami={setBackendUser} />
+      <Controls auth={auth} activity={activity} onWhoami={setBackendUser} />
       <RequestLog requests={seen.requests} onClear={activity.clearRequests} />
       <OptionsNote options={options} lifetimeMs={seen.tokens.at(-1)?.lifetimeMs} />
     </div>

@@ -14,25 +14,26 @@ async function whoami(response) {
   }
 }
 
-/** The burst button and the periodic-request toggle. */
-export default function Controls({ auth, onWhoami }) {
+/** The burst button and the periodic-request toggle. Requests go through activity.call(auth, …),
+ * which is auth.fetch(…) recorded from the caller's side. */
+export default function Controls({ auth, activity, onWhoami }) {
   const [periodic, setPeriodic] = useState(false);
   const [burst, setBurst] = useState(null);
 
   useEffect(() => {
     if (!periodic) return undefined;
     const send = () =>
-      auth.fetch(WHOAMI).then(whoami).then((user) => user && onWhoami(user), () => {});
+      activity.call(auth, WHOAMI).then(whoami).then((user) => user && onWhoami(user), () => {});
     send();
     const timer = setInterval(send, PERIOD_MS);
     return () => clearInterval(timer);
-  }, [periodic, auth, onWhoami]);
+  }, [periodic, auth, activity, onWhoami]);
 
   async function runBurst() {
     const hostCallsBefore = auth.stats().hostCalls;
     const started = performance.now();
     setBurst({ running: true });
-    const results = await Promise.allSettled(Array.from({ length: BURST }, () => auth.fetch(WHOAMI)));
+    const results = await Promise.allSettled(Array.from({ length: BURST }, () => activity.call(auth, WHOAMI)));
     const ok = results.filter((r) => r.status === 'fulfilled' && r.value.ok);
     const user = ok.length ? await whoami(ok[0].value) : null;
     if (user) onWhoami(user);

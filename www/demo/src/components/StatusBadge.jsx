@@ -1,8 +1,8 @@
 const TEXT = {
   idle: 'no token yet',
   fresh: 'authenticated',
-  renewing: 'renewing…',
-  failed: 'failed',
+  renewing: 'getting a new token…',
+  failed: 'the last renewal failed',
 };
 
 /** The keeper's status (from useConnectAuth), and its latest error. */

@@ -1,6 +1,8 @@
 import { useRef } from 'react';
 import { useWidth } from '../hooks.js';
-import { clockTime, minutesSeconds } from '../format.js';
+import { clockTime } from '../format.js';
+import { gaps, timeWindow } from '../timeline.js';
+import TimelineSummary from './TimelineSummary.jsx';
 
 // Geometry, in CSS pixels.
 const LEFT = 92; // lane labels
@@ -16,41 +18,9 @@ const AXIS_Y = 140;
 const HEIGHT = 160;
 const TICK_STEPS = [5, 10, 15, 30, 60, 120, 300, 600, 900, 1800].map((s) => s * 1000);
 
-// Failed requests are drawn last, so a burst of green dots cannot hide a red one.
-const failedLast = (a, b) => Number(a.done && !a.ok) - Number(b.done && !b.ok) || a.id - b.id;
-
-/** The window shown: the future up to the current token's end, and twice as much past. */
-function timeWindow(tokens, now) {
-  const lifetime = Math.min(tokens.at(-1)?.lifetimeMs ?? 120_000, 15 * 60_000);
-  const span = Math.max(3 * 60_000, 3 * lifetime);
-  return { start: now + lifetime - span, end: now + lifetime, span };
-}
-
-/** Time during which no valid token was held, since the first one arrived. */
-function gaps(tokens, now) {
-  const found = [];
-  tokens.forEach((token, i) => {
-    const nextAt = tokens[i + 1]?.receivedAt ?? now;
-    if (nextAt > token.expiresAt) found.push({ from: token.expiresAt, to: nextAt });
-  });
-  return found;
-}
-
-function Summary({ tokens, now }) {
-  if (!tokens.length) return <p className="summary muted">Waiting for the first token…</p>;
-  const holes = gaps(tokens, now);
-  const alive = now - tokens[0].receivedAt;
-  return holes.length === 0 ? (
-    <p className="summary good">
-      ✓ Session alive for {minutesSeconds(alive)}: {tokens.length} token{tokens.length > 1 ? 's' : ''}, each renewed before it
-      expired, no gap.
-    </p>
-  ) : (
-    <p className="summary bad">
-      ⚠ {holes.length} gap{holes.length > 1 ? 's' : ''} without a valid token (red) in {minutesSeconds(alive)}.
-    </p>
-  );
-}
+// Failed and replayed requests are drawn last, so a burst of green dots cannot hide them.
+const weight = (r) => (r.done && !r.ok ? 2 : r.sends.length > 1 ? 1 : 0);
+const failedLast = (a, b) => weight(a) - weight(b) || a.id - b.id;
 
 /**
  * Each token as a bar from iat to exp (solid while it was the one in use), host calls, renewals and
@@ -72,7 +42,7 @@ export default function Timeline({ activity, now }) {
   return (
     <section className="card timeline" ref={ref}>
       <h2>Token lifetime</h2>
-      <Summary tokens={tokens} now={now} />
+      <TimelineSummary tokens={tokens} now={now} />
       <svg width={width} height={HEIGHT} role="img" aria-label="Timeline of tokens, renewals, host calls and requests">
         <defs>
           <clipPath id="plot">
@@ -103,6 +73,7 @@ export default function Timeline({ activity, now }) {
             <line key={`rl${r.at}-${i}`} className="renewal-line" x1={x(r.at)} x2={x(r.at)} y1={LANES.tokens.y} y2={chartBottom} />
           ))}
           {tokens.map((token, i) => {
+            if (token.expiresAt < start || token.startsAt > end) return null;
             const y = LANES.tokens.y + 2 + (token.id % 2) * (BAR + 2);
             const inUseTo = Math.min(tokens[i + 1]?.receivedAt ?? now, token.expiresAt);
             const hue = token.id % 2 ? 'a' : 'b';
@@ -133,12 +104,12 @@ export default function Timeline({ activity, now }) {
           {requests.filter((r) => visible(r.at)).sort(failedLast).map((r) => (
             <circle
               key={r.id}
-              className={`request ${!r.done ? 'pending' : r.ok ? 'ok' : 'failed'}`}
+              className={`request ${!r.done ? 'pending' : r.ok ? 'ok' : 'failed'}${r.sends.length > 1 ? ' replayed' : ''}`}
               cx={x(r.at)}
               cy={LANES.requests.y + 5 + ((r.id * 7) % 5) * 5}
               r={r.done && !r.ok ? 4 : 3}
             >
-              <title>{`${r.method} ${r.url} → ${r.status ?? '…'}`}</title>
+              <title>{`${r.method} ${r.url} → ${r.sends.length > 1 ? `${r.sends.join(' → ')}` : r.status ?? '…'}`}</title>
             </circle>
           ))}
           <line className="now" x1={x(now)} x2={x(now)} y1={14} y2={AXIS_Y} />
@@ -155,6 +126,8 @@ export default function Timeline({ activity, now }) {
         <span><i className="mark renewal" /> new token</span>
         <span><i className="mark ok" /> request 2xx</span>
         <span><i className="mark failed" /> request failed</span>
+        <span><i className="mark ok replayed" /> replayed after a 401</span>
+        <span><i className="mark pending" /> waiting</span>
       </div>
     </section>
   );

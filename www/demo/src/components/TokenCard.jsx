@@ -10,7 +10,7 @@ export default function TokenCard({ snapshot, now }) {
     <div className="card">
       <h2>Token</h2>
       <div className={`big countdown${left !== undefined && left <= 0 ? ' bad' : ''}`}>
-        {left === undefined ? '—' : `${minutesSeconds(left)} left`}
+        {left === undefined ? '—' : left > 0 ? `${minutesSeconds(left)} left` : 'expired'}
       </div>
       <div className="meter" role="meter" aria-valuenow={Math.round(share * 100)} aria-valuemin={0} aria-valuemax={100}>
         <div className="meter-fill" style={{ width: `${share * 100}%` }} />
@@ -23,7 +23,9 @@ export default function TokenCard({ snapshot, now }) {
         {error && (
           <>
             <dt>last error</dt>
-            <dd className="bad">{error.code}: {error.message}</dd>
+            <dd className="bad clamp" title={error.message}>
+              {error.code}: {error.message}
+            </dd>
           </>
         )}
       </dl>
