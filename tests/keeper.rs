@@ -233,6 +233,51 @@ fn laptop_sleep_renews_on_the_first_wake_up() {
     assert!(step.notices.contains(&Notice::Expired));
 }
 
+#[test]
+fn fresh_tokens_are_accepted_after_the_page_clock_jumps_forward_past_a_lifetime() {
+    // Fuzzing regression (K1): the page's clock is 30 minutes slow, then corrected.
+    let mut k = keeper();
+    let skew = -30 * 60 * S;
+    first_token(&mut k, T0 + skew, &token(T0 / S, 900));
+    let now = T0 + 10 * 60 * S;
+    let ask = k.tick(now).ask.expect("the held token looks expired");
+    let step = k.answered(now, ask, Ok(&token(now / S, 900)));
+    assert_eq!(step.release, Some(Release::Ready));
+    assert!(k.usable(now).is_some());
+}
+
+#[test]
+fn a_reissued_token_that_has_expired_is_refused_not_handed_out() {
+    // Fuzzing regression (K2): a source that caches by a slow clock hands back an expired token.
+    let mut k = keeper();
+    let raw = token(T0 / S, 900);
+    first_token(&mut k, T0, &raw);
+    let now = T0 + 14 * 3_600 * S;
+    let ask = k.tick(now).ask.expect("asks: the token expired");
+    let step = k.answered(now, ask, Ok(&raw));
+    assert!(matches!(step.release, Some(Release::Failed(ref e)) if e.code == Code::ExpiredToken));
+    assert!(k.usable(now).is_none());
+}
+
+#[test]
+fn a_backward_step_of_the_page_clock_does_not_stretch_waits_or_timeouts() {
+    // Fuzzing regression (K4): an NTP correction of a fast clock steps it back an hour.
+    let mut k = keeper();
+    let raw = token(T0 / S, 900);
+    first_token(&mut k, T0, &raw);
+    let now = T0 + 10 * S - 3_600 * S;
+    let step = k.force(now, &raw);
+    let wait = step.ask.map(|_| 0).or(step.wake_at.map(|at| at - now)).unwrap();
+    assert!(wait <= MIN_ASK_INTERVAL, "the forced renewal waits {wait} ms");
+    assert!(k.usable(now).is_none(), "forced");
+
+    let mut k = keeper();
+    k.tick(T0);
+    let now = T0 + 1_000 - 3_600 * S;
+    let wait = k.tick(now).wake_at.unwrap() - now;
+    assert!(wait <= 10_000, "the ask in flight times out in {wait} ms");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 

@@ -9,8 +9,9 @@
 //! within the round trip and `iat`'s one-second resolution, whatever the page's clock says. Lower
 //! bounds never make a token look older than it is, so a skewed clock never causes a storm of
 //! renewals. A token that arrives already past its `exp` by this estimate is reported as expired
-//! rather than allowed to drag the clock back, unless it is the token already held (the host cache
-//! re-issuing it proves it was still valid), which means the page's clock jumped forward.
+//! rather than allowed to drag the clock back, unless it was minted after every token seen before
+//! (a later `iat`): then the page's clock jumped forward, and the new token resets the estimate.
+//! A backward step of the page's clock is seen directly and shifts the estimate with it.
 
 use super::Millis;
 
@@ -28,6 +29,8 @@ use super::Millis;
 pub struct IssuerClock {
     /// Issuer time minus page time, in milliseconds; `None` until the first token.
     offset: Option<Millis>,
+    /// The latest `iat` seen.
+    latest_issued: Option<Millis>,
 }
 
 /// What a token's timestamps say, judged by the clock estimate.
@@ -50,6 +53,13 @@ impl IssuerClock {
         issuer_time.saturating_sub(self.offset.unwrap_or(0))
     }
 
+    /// The page's clock stepped back by `back` milliseconds: the issuer's did not.
+    pub fn page_stepped_back(&mut self, back: Millis) {
+        if let Some(offset) = &mut self.offset {
+            *offset = offset.saturating_add(back);
+        }
+    }
+
     /// Learns from a token that arrived at `page_now`; `reissued` says it is the token already held.
     pub fn observe(
         &mut self,
@@ -67,13 +77,15 @@ impl IssuerClock {
             (Some(known), Some(lower)) => known.max(lower),
             (Some(known), None) => known,
         };
+        let minted_after_all = issued_at.is_some_and(|iat| self.latest_issued.is_some_and(|latest| iat > latest));
+        let offset = match lower {
+            // Looks expired, yet minted after every token seen: the page's clock jumped forward.
+            Some(lower) if offset >= upper && minted_after_all && !reissued => lower,
+            _ => offset,
+        };
         if offset < upper {
             self.offset = Some(offset);
-            return Reading::Valid;
-        }
-        if reissued {
-            // Still issued, so still valid at the issuer: the page's clock jumped forward.
-            self.offset = Some(lower.unwrap_or(upper).min(upper - 1));
+            self.latest_issued = self.latest_issued.max(issued_at);
             return Reading::Valid;
         }
         if self.offset.is_none() {
@@ -127,13 +139,25 @@ mod tests {
     }
 
     #[test]
-    fn a_reissued_token_after_a_forward_jump_of_the_page_clock_moves_the_estimate_back() {
+    fn after_a_forward_jump_of_the_page_clock_a_newly_minted_token_resets_the_estimate() {
         let mut clock = IssuerClock::default();
         clock.observe(ISSUER, Some(ISSUER), ISSUER + 15 * MIN, false);
-        // The page's clock jumps 20 minutes ahead; the host hands back the same token.
+        // The page's clock jumps 20 minutes ahead. The held token handed back again looks expired
+        // and is refused: it may truly have expired (a host cache judging by a slow clock).
         let jumped = ISSUER + MIN + 20 * MIN;
-        assert_eq!(clock.observe(jumped, Some(ISSUER), ISSUER + 15 * MIN, true), Reading::Valid);
-        assert!(clock.issuer_now(jumped) < ISSUER + 15 * MIN);
+        assert_eq!(clock.observe(jumped, Some(ISSUER), ISSUER + 15 * MIN, true), Reading::Expired);
+        // A token minted after it (a later iat) proves the page's clock moved, not the token.
+        let fresh = ISSUER + MIN;
+        assert_eq!(clock.observe(jumped, Some(fresh), fresh + 15 * MIN, false), Reading::Valid);
+        assert_eq!(clock.issuer_now(jumped), fresh);
+    }
+
+    #[test]
+    fn a_backward_step_of_the_page_clock_shifts_the_estimate() {
+        let mut clock = IssuerClock::default();
+        clock.observe(ISSUER, Some(ISSUER), ISSUER + 15 * MIN, false);
+        clock.page_stepped_back(60 * MIN);
+        assert_eq!(clock.issuer_now(ISSUER - 60 * MIN), ISSUER);
     }
 
     #[test]

@@ -203,12 +203,18 @@ impl<'a> Reader<'a> {
         if negative {
             self.pos += 1;
         }
+        // Digits past the 300th scale the exponent instead, so that long mantissas stay finite.
+        let mut extra_exponent: i32 = 0;
         let mut value = match self.next() {
             Some(b'0') => 0.0,
             Some(digit @ b'1'..=b'9') => {
                 let mut value = f64::from(digit - b'0');
                 while let Some(digit @ b'0'..=b'9') = self.peek() {
-                    value = value * 10.0 + f64::from(digit - b'0');
+                    if value < 1e300 {
+                        value = value * 10.0 + f64::from(digit - b'0');
+                    } else {
+                        extra_exponent = extra_exponent.saturating_add(1);
+                    }
                     self.pos += 1;
                 }
                 value
@@ -252,9 +258,12 @@ impl<'a> Reader<'a> {
             if digits == 0 {
                 return Err(JsonError::Syntax);
             }
-            let exponent = exponent.min(400);
-            let factor = 10f64.powi(exponent);
-            value = if negative_exponent { value / factor } else { value * factor };
+            let exponent = if negative_exponent { -exponent } else { exponent };
+            extra_exponent = extra_exponent.saturating_add(exponent);
+        }
+        if value != 0.0 && extra_exponent != 0 {
+            let factor = 10f64.powi(extra_exponent.unsigned_abs().min(700) as i32);
+            value = if extra_exponent < 0 { value / factor } else { value * factor };
         }
         Ok(if negative { -value } else { value })
     }
@@ -278,6 +287,9 @@ mod tests {
         assert_eq!(exp_of(r#"{"exp":25e-1}"#), Ok(Member::Number(2.5)));
         assert_eq!(exp_of(r#"{"exp":9007199254740993}"#).map(|m| m != Member::Missing), Ok(true));
         assert_eq!(exp_of(r#"{"exp":1e999}"#), Ok(Member::Number(f64::INFINITY)));
+        assert_eq!(exp_of(r#"{"exp":0e999}"#), Ok(Member::Number(0.0)), "as JSON.parse reads it");
+        let long = format!(r#"{{"exp":1{}e-391}}"#, "0".repeat(400));
+        assert!(matches!(exp_of(&long), Ok(Member::Number(n)) if (n - 1e9).abs() < 1.0), "{:?}", exp_of(&long));
     }
 
     #[test]

@@ -174,6 +174,8 @@ pub struct Keeper {
     last_error: Option<Error>,
     expired_noticed: bool,
     stopped: bool,
+    /// The latest page time seen, to notice the page's clock stepping back.
+    last_now: Millis,
     rng: u64,
     stats: Stats,
     version: u64,
@@ -198,6 +200,7 @@ impl Keeper {
             last_error: None,
             expired_noticed: false,
             stopped: false,
+            last_now: Millis::MIN,
             rng: settings.jitter_seed | 1,
             stats: Stats::default(),
             version: 0,
@@ -258,12 +261,14 @@ impl Keeper {
     /// Time passed, or the page woke up (timer, request, `visibilitychange`, `focus`, `online`,
     /// `pageshow`): re-check freshness, time out a stuck ask, and ask if due.
     pub fn tick(&mut self, now: Millis) -> Step {
+        self.rebase(now);
         self.plan(now, Step::default())
     }
 
     /// A request was rejected with the token `rejected` (or `token({forceRefresh})` was called
     /// with it): renew before handing it out again. Does nothing if a newer token is held.
     pub fn force(&mut self, now: Millis, rejected: &str) -> Step {
+        self.rebase(now);
         if self.held.as_ref().is_some_and(|held| held.raw == rejected) && !self.forced {
             self.forced = true;
             self.reask_at = None;
@@ -274,6 +279,7 @@ impl Keeper {
 
     /// The token source answered ask `id` with a token or an error.
     pub fn answered(&mut self, now: Millis, id: AskId, answer: Result<&str, Error>) -> Step {
+        self.rebase(now);
         let mut step = Step::default();
         if self.stopped || self.ask.is_none_or(|ask| ask.id != id) {
             return self.plan(now, step);
@@ -425,6 +431,22 @@ impl Keeper {
         }
         self.version += 1;
         id
+    }
+
+    /// If the page's clock stepped back (a wall clock never does by itself), moves every stored
+    /// page time back with it, so no wait or timeout grows by the size of the step.
+    fn rebase(&mut self, now: Millis) {
+        if now < self.last_now {
+            let back = self.last_now - now;
+            for time in [&mut self.last_ask_at, &mut self.retry_at, &mut self.reask_at].into_iter().flatten() {
+                *time -= back;
+            }
+            if let Some(ask) = &mut self.ask {
+                ask.started_at -= back;
+            }
+            self.clock.page_stepped_back(back);
+        }
+        self.last_now = now;
     }
 
     fn next_random(&mut self) -> u64 {

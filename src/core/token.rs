@@ -112,12 +112,9 @@ pub fn decode(token: &str) -> Result<Decoded, DecodeError> {
 }
 
 fn seconds_to_millis(seconds: f64) -> Option<Millis> {
-    // Written so that NaN fails the test too.
-    if seconds > 0.0 && seconds < MAX_EXP_SECONDS {
-        Some((seconds * 1000.0) as Millis)
-    } else {
-        None
-    }
+    // Written so that NaN fails the test too; a time under a millisecond counts as zero.
+    let millis = (seconds * 1000.0) as Millis;
+    (seconds < MAX_EXP_SECONDS && millis > 0).then_some(millis)
 }
 
 fn json_error(error: JsonError, part: u8) -> DecodeError {
@@ -263,6 +260,8 @@ pub(crate) mod tests {
             (claims("{\"exp\":-5}"), DecodeError::ExpInvalid),
             (claims("{\"exp\":0}"), DecodeError::ExpInvalid),
             (claims("{\"exp\":1e300}"), DecodeError::ExpInvalid),
+            (claims("{\"exp\":0.0004}"), DecodeError::ExpInvalid),
+            (claims("{\"exp\":1.2e-295}"), DecodeError::ExpInvalid),
         ];
         for (token, expected) in cases {
             assert_eq!(decode(&token), Err(expected), "{token}");
