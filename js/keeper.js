@@ -9,6 +9,8 @@ const FAILED = 8;
 const RENEWED = 16;
 const ERROR = 32;
 const EXPIRED = 64;
+const TODO = 127;
+const USABLE = 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const PAGE_EVENTS = ['focus', 'online', 'pageshow'];
 
@@ -81,6 +83,7 @@ export class ConnectAuth {
   #base;
   #scheme;
   #token;
+  #header;
   #claims;
   #waiters = new Set();
   #listeners = new Set();
@@ -184,6 +187,7 @@ export class ConnectAuth {
     }
     if (todo & RENEWED) {
       this.#token = core.token();
+      this.#header = `${this.#scheme} ${this.#token}`;
       this.#claims = undefined;
     }
     const error = todo & (FAILED | ERROR) ? connectTokenError(core.stepErrorCode(), core.stepErrorMessage()) : undefined;
@@ -245,9 +249,7 @@ export class ConnectAuth {
     }
   }
 
-  #inScope(url) {
-    const scope = this.#core.scope(url);
-    if (scope !== 2) return scope === 1;
+  #originAllowed(url) {
     let origin;
     try {
       origin = new URL(url, this.#base).origin;
@@ -265,21 +267,22 @@ export class ConnectAuth {
     } catch {
       return this.#send(input, init);
     }
-    return this.#inScope(url) ? this.#authenticated(input, init) : this.#send(input, init);
+    const answer = this.#core.request(Date.now(), url);
+    this.#apply(answer & TODO);
+    const scope = (answer >> 8) & 3;
+    if (scope === 0 || (scope === 2 && !this.#originAllowed(url))) return this.#send(input, init);
+    if (!(answer & USABLE) || init?.headers !== undefined || typeof input !== 'string') {
+      return this.#authenticated(input, init);
+    }
+    // The fast path: a fresh token, a URL string and no headers of the caller's to merge.
+    const token = this.#token;
+    const authed = { ...init, headers: { Authorization: this.#header } };
+    return this.#send(input, authed).then((response) => this.#replayIfRejected(response, input, authed, token, init?.body, init?.signal));
   }
 
-  async #authenticated(input, init) {
-    const request = input instanceof Request ? input : undefined;
-    const own = init?.headers;
-    const headers = new Headers(own !== undefined ? own : request?.headers);
-    if (headers.has('authorization')) return this.#send(input, init);
-    const signal = init?.signal ?? request?.signal;
-    const body = init?.body;
-    const bodyKind = body != null ? (body instanceof ReadableStream ? 2 : 1) : request?.body ? 3 : 0;
-    const token = await this.#current(signal, true);
-    headers.set('Authorization', `${this.#scheme} ${token}`);
-    const authed = { ...init, headers };
-    const response = await this.#send(input, authed);
+  /** Sends `authed` again with a new token if `response` is a 401 the core says to replay. */
+  async #replayIfRejected(response, input, authed, token, body, signal) {
+    const bodyKind = body != null ? (body instanceof ReadableStream ? 2 : 1) : input?.body ? 3 : 0;
     if (!this.#core.shouldReplay(response.status, bodyKind)) return response;
     this.#apply(this.#core.force(Date.now(), token));
     let next;
@@ -290,7 +293,21 @@ export class ConnectAuth {
       return response;
     }
     if (next === token) return response;
+    const headers = new Headers(authed.headers);
     headers.set('Authorization', `${this.#scheme} ${next}`);
-    return this.#send(input, authed);
+    return this.#send(input, { ...authed, headers });
+  }
+
+  async #authenticated(input, init) {
+    const request = input instanceof Request ? input : undefined;
+    const own = init?.headers;
+    const headers = new Headers(own !== undefined ? own : request?.headers);
+    if (headers.has('authorization')) return this.#send(input, init);
+    const signal = init?.signal ?? request?.signal;
+    const token = await this.#current(signal, true);
+    headers.set('Authorization', `${this.#scheme} ${token}`);
+    const authed = { ...init, headers };
+    const response = await this.#send(input, authed);
+    return this.#replayIfRejected(response, input, authed, token, init?.body, signal);
   }
 }

@@ -15,6 +15,9 @@
 
 use super::Millis;
 
+/// The longest round trip taken into account when judging how fresh a token is.
+pub const MAX_ROUND_TRIP: Millis = 10_000;
+
 /// The estimated offset between the issuer's clock and the page's.
 ///
 /// ```
@@ -22,8 +25,9 @@ use super::Millis;
 /// let mut clock = IssuerClock::default();
 /// // The page's clock is 10 minutes fast: it reads 600 s past the issuer's at arrival.
 /// let page_now = 1_000_600_000;
-/// assert_eq!(clock.observe(page_now, Some(1_000_000_000), 1_000_900_000, false), Reading::Valid);
-/// assert_eq!(clock.issuer_now(page_now), 1_000_000_000);
+/// assert_eq!(clock.observe(page_now, page_now, Some(1_000_000_000), 1_000_900_000, false), Reading::Valid);
+/// // iat has whole seconds: the estimate errs up to a second towards "later".
+/// assert_eq!(clock.issuer_now(page_now), 1_000_001_000);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct IssuerClock {
@@ -60,27 +64,34 @@ impl IssuerClock {
         }
     }
 
-    /// Learns from a token that arrived at `page_now`; `reissued` says it is the token already held.
+    /// Learns from a token asked for at page time `asked_at` that arrived at `page_now`;
+    /// `reissued` says it is the token already held.
     pub fn observe(
         &mut self,
+        asked_at: Millis,
         page_now: Millis,
         issued_at: Option<Millis>,
         expires_at: Millis,
         reissued: bool,
     ) -> Reading {
-        let lower = issued_at.map(|iat| iat.saturating_sub(page_now));
+        // If minted while it was asked for, the issuer's clock read at most iat + 1 s at `asked_at`
+        // (iat is whole seconds). Using that end of the window errs by at most the round trip plus
+        // a second towards "older", so a slow host never makes a token look fresher than it is.
+        // A round trip longer than MAX_ROUND_TRIP (the page slept while asking) is not evidence.
+        let asked_at = asked_at.clamp(page_now.saturating_sub(MAX_ROUND_TRIP), page_now);
+        let minted = issued_at.map(|iat| iat.saturating_add(1_000).saturating_sub(asked_at));
         let upper = expires_at.saturating_sub(page_now);
-        let offset = match (self.offset, lower) {
+        let offset = match (self.offset, minted) {
             // First token: assume it was just minted; without `iat`, trust the page's clock.
-            (None, Some(lower)) => lower,
+            (None, Some(minted)) => minted,
             (None, None) => 0,
-            (Some(known), Some(lower)) => known.max(lower),
+            (Some(known), Some(minted)) => known.max(minted),
             (Some(known), None) => known,
         };
         let minted_after_all = issued_at.is_some_and(|iat| self.latest_issued.is_some_and(|latest| iat > latest));
-        let offset = match lower {
+        let offset = match minted {
             // Looks expired, yet minted after every token seen: the page's clock jumped forward.
-            Some(lower) if offset >= upper && minted_after_all && !reissued => lower,
+            Some(minted) if offset >= upper && minted_after_all && !reissued => minted,
             _ => offset,
         };
         if offset < upper {
@@ -109,10 +120,10 @@ mod tests {
         for skew in [-24 * 60 * MIN, -10 * MIN, -1, 0, 1, 10 * MIN, 24 * 60 * MIN] {
             let mut clock = IssuerClock::default();
             let page_now = ISSUER + skew;
-            let reading = clock.observe(page_now, Some(ISSUER), ISSUER + 15 * MIN, false);
+            let reading = clock.observe(page_now, page_now, Some(ISSUER), ISSUER + 15 * MIN, false);
             assert_eq!(reading, Reading::Valid);
-            assert_eq!(clock.issuer_now(page_now + 5_000), ISSUER + 5_000, "skew {skew}");
-            assert_eq!(clock.page_time(ISSUER + 15 * MIN), page_now + 15 * MIN);
+            assert_eq!(clock.issuer_now(page_now + 5_000), ISSUER + 6_000, "skew {skew}, a second towards later");
+            assert_eq!(clock.page_time(ISSUER + 15 * MIN), page_now + 15 * MIN - 1_000);
         }
     }
 
@@ -120,52 +131,68 @@ mod tests {
     fn keeps_the_tightest_lower_bound() {
         let mut clock = IssuerClock::default();
         // A token minted 5 minutes before it arrived (host cache), then a fresh one.
-        clock.observe(ISSUER, Some(ISSUER - 5 * MIN), ISSUER + 10 * MIN, false);
-        assert_eq!(clock.issuer_now(ISSUER), ISSUER - 5 * MIN);
-        clock.observe(ISSUER + MIN, Some(ISSUER + MIN), ISSUER + 16 * MIN, false);
-        assert_eq!(clock.issuer_now(ISSUER + MIN), ISSUER + MIN);
+        clock.observe(ISSUER, ISSUER, Some(ISSUER - 5 * MIN), ISSUER + 10 * MIN, false);
+        assert_eq!(clock.issuer_now(ISSUER), ISSUER - 5 * MIN + 1_000);
+        clock.observe(ISSUER + MIN, ISSUER + MIN, Some(ISSUER + MIN), ISSUER + 16 * MIN, false);
+        assert_eq!(clock.issuer_now(ISSUER + MIN), ISSUER + MIN + 1_000);
         // An older token afterwards does not pull the estimate back.
-        clock.observe(ISSUER + 2 * MIN, Some(ISSUER - 3 * MIN), ISSUER + 12 * MIN, false);
-        assert_eq!(clock.issuer_now(ISSUER + 2 * MIN), ISSUER + 2 * MIN);
+        clock.observe(ISSUER + 2 * MIN, ISSUER + 2 * MIN, Some(ISSUER - 3 * MIN), ISSUER + 12 * MIN, false);
+        assert_eq!(clock.issuer_now(ISSUER + 2 * MIN), ISSUER + 2 * MIN + 1_000);
     }
 
     #[test]
     fn a_new_token_already_past_exp_is_expired_and_does_not_move_the_clock() {
         let mut clock = IssuerClock::default();
-        clock.observe(ISSUER, Some(ISSUER), ISSUER + 15 * MIN, false);
-        let stale = clock.observe(ISSUER + MIN, Some(ISSUER - 20 * MIN), ISSUER - 5 * MIN, false);
+        clock.observe(ISSUER, ISSUER, Some(ISSUER), ISSUER + 15 * MIN, false);
+        let stale = clock.observe(ISSUER + MIN, ISSUER + MIN, Some(ISSUER - 20 * MIN), ISSUER - 5 * MIN, false);
         assert_eq!(stale, Reading::Expired);
-        assert_eq!(clock.issuer_now(ISSUER + MIN), ISSUER + MIN);
+        assert_eq!(clock.issuer_now(ISSUER + MIN), ISSUER + MIN + 1_000);
     }
 
     #[test]
     fn after_a_forward_jump_of_the_page_clock_a_newly_minted_token_resets_the_estimate() {
         let mut clock = IssuerClock::default();
-        clock.observe(ISSUER, Some(ISSUER), ISSUER + 15 * MIN, false);
+        clock.observe(ISSUER, ISSUER, Some(ISSUER), ISSUER + 15 * MIN, false);
         // The page's clock jumps 20 minutes ahead. The held token handed back again looks expired
         // and is refused: it may truly have expired (a host cache judging by a slow clock).
         let jumped = ISSUER + MIN + 20 * MIN;
-        assert_eq!(clock.observe(jumped, Some(ISSUER), ISSUER + 15 * MIN, true), Reading::Expired);
+        assert_eq!(clock.observe(jumped, jumped, Some(ISSUER), ISSUER + 15 * MIN, true), Reading::Expired);
         // A token minted after it (a later iat) proves the page's clock moved, not the token.
         let fresh = ISSUER + MIN;
-        assert_eq!(clock.observe(jumped, Some(fresh), fresh + 15 * MIN, false), Reading::Valid);
-        assert_eq!(clock.issuer_now(jumped), fresh);
+        assert_eq!(clock.observe(jumped, jumped, Some(fresh), fresh + 15 * MIN, false), Reading::Valid);
+        assert_eq!(clock.issuer_now(jumped), fresh + 1_000);
     }
 
     #[test]
     fn a_backward_step_of_the_page_clock_shifts_the_estimate() {
         let mut clock = IssuerClock::default();
-        clock.observe(ISSUER, Some(ISSUER), ISSUER + 15 * MIN, false);
+        clock.observe(ISSUER, ISSUER, Some(ISSUER), ISSUER + 15 * MIN, false);
         clock.page_stepped_back(60 * MIN);
-        assert_eq!(clock.issuer_now(ISSUER - 60 * MIN), ISSUER);
+        assert_eq!(clock.issuer_now(ISSUER - 60 * MIN), ISSUER + 1_000);
     }
 
     #[test]
     fn without_iat_the_page_clock_is_trusted() {
         let mut clock = IssuerClock::default();
-        assert_eq!(clock.observe(ISSUER, None, ISSUER + 15 * MIN, false), Reading::Valid);
+        assert_eq!(clock.observe(ISSUER, ISSUER, None, ISSUER + 15 * MIN, false), Reading::Valid);
         assert_eq!(clock.issuer_now(ISSUER), ISSUER);
         let mut clock = IssuerClock::default();
-        assert_eq!(clock.observe(ISSUER, None, ISSUER - 1, false), Reading::Expired);
+        assert_eq!(clock.observe(ISSUER, ISSUER, None, ISSUER - 1, false), Reading::Expired);
+    }
+}
+
+#[cfg(test)]
+mod slow_host {
+    use super::*;
+
+    #[test]
+    fn a_slow_answer_never_makes_the_token_look_fresher_than_it_is() {
+        let mut clock = IssuerClock::default();
+        // Asked at page time 0, minted 7 s later (issuer time = page time), answered at 9 s.
+        let minted = 1_764_000_007_000;
+        clock.observe(minted - 7_000, minted + 2_000, Some(minted), minted + 900_000, false);
+        let estimate = clock.issuer_now(minted + 2_000);
+        assert!(estimate >= minted + 2_000, "never earlier than the truth");
+        assert!(estimate <= minted + 2_000 + 9_000 + 1_000, "later by at most the round trip and a second");
     }
 }

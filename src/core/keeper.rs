@@ -281,12 +281,12 @@ impl Keeper {
     pub fn answered(&mut self, now: Millis, id: AskId, answer: Result<&str, Error>) -> Step {
         self.rebase(now);
         let mut step = Step::default();
-        if self.stopped || self.ask.is_none_or(|ask| ask.id != id) {
+        let Some(ask) = self.ask.filter(|ask| ask.id == id && !self.stopped) else {
             return self.plan(now, step);
-        }
+        };
         self.ask = None;
         self.version += 1;
-        match answer.and_then(|raw| self.accept(now, raw)) {
+        match answer.and_then(|raw| self.accept(ask.started_at, now, raw)) {
             Ok(renewed) => {
                 self.failures = 0;
                 self.retry_at = None;
@@ -318,10 +318,10 @@ impl Keeper {
     }
 
     /// Decodes and judges an answer; `Ok(true)` for a new token, `Ok(false)` for the held one.
-    fn accept(&mut self, now: Millis, raw: &str) -> Result<bool, Error> {
+    fn accept(&mut self, asked_at: Millis, now: Millis, raw: &str) -> Result<bool, Error> {
         let decoded = decode(raw).map_err(|error| Error::new(Code::MalformedToken, error.message()))?;
         let reissued = self.held.as_ref().is_some_and(|held| held.raw == raw);
-        let reading = self.clock.observe(now, decoded.issued_at, decoded.expires_at, reissued);
+        let reading = self.clock.observe(asked_at, now, decoded.issued_at, decoded.expires_at, reissued);
         if reading == Reading::Expired {
             return Err(expired_token());
         }

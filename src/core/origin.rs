@@ -9,7 +9,7 @@
 pub enum Scope {
     /// The URL's origin is allowed.
     Allowed,
-    /// The URL is path-absolute (`/api/x`): its origin is the document base URL's.
+    /// The URL is relative without a host (`/api/x`, `api/x`, `?q`): its origin is the document base URL's.
     SameAsBase,
     /// Only the URL parser can tell; resolve it against the document base and call [`is_allowed`].
     NeedsParse,
@@ -31,7 +31,17 @@ pub fn scope(url: &str, allowed: &[String]) -> Scope {
         return Scope::NeedsParse;
     }
     let bytes = url.as_bytes();
-    if bytes.first() == Some(&b'/') && !matches!(bytes.get(1), Some(b'/' | b'\\')) {
+    match bytes.first() {
+        // The parser strips leading spaces and control characters, and reads "\\" as "/".
+        Some(0..=b' ' | b'\\') => return Scope::NeedsParse,
+        Some(b'/') if !matches!(bytes.get(1), Some(b'/' | b'\\')) => return Scope::SameAsBase,
+        Some(b'/') => return Scope::NeedsParse,
+        _ => {}
+    }
+    // No ":" before the first "/", "?" or "#": no scheme, so a path relative to the base ("api/x",
+    // "./x", "?q", or "" itself).
+    let end = bytes.iter().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(bytes.len());
+    if !bytes[..end].contains(&b':') {
         return Scope::SameAsBase;
     }
     for origin in allowed {
@@ -79,9 +89,10 @@ mod tests {
     }
 
     #[test]
-    fn path_absolute_urls_follow_the_base() {
-        assert_eq!(scope("/api", &allowed()), Scope::SameAsBase);
-        assert_eq!(scope("/", &allowed()), Scope::SameAsBase);
+    fn relative_urls_follow_the_base() {
+        for url in ["/api", "/", "api/relative", "./relative", "../up", "?query", "#fragment", "", "a/b:c"] {
+            assert_eq!(scope(url, &allowed()), Scope::SameAsBase, "{url:?}");
+        }
     }
 
     #[test]
@@ -98,11 +109,12 @@ mod tests {
             "HTTPS://APP.EXAMPLE.COM/",
             "http://localhost:80800/",
             " https://app.example.com/",
-            "api/relative",
-            "./relative",
-            "?query",
-            "",
             "https://evil.example/https://app.example.com/",
+            "\\\\evil.example/api",
+            "\\/evil.example/api",
+            "\u{1}//evil.example",
+            "javascript:alert(1)",
+            "mailto:a@b",
         ] {
             assert_eq!(scope(url, &allowed()), Scope::NeedsParse, "{url:?}");
         }

@@ -214,6 +214,14 @@ impl Core {
         }
     }
 
+    /// One call per request, for speed: re-checks freshness (the bits of `tick`, to carry out),
+    /// plus `scope(url)` in bits 8–9 and, in bit 10, whether the held token is usable now.
+    pub fn request(&mut self, now: f64, url: &str) -> u32 {
+        let todo = self.tick(now);
+        let usable = u32::from(self.usable(now)) << 10;
+        todo | self.scope(url) << 8 | usable
+    }
+
     /// Whether a parsed origin is allowed.
     #[wasm_bindgen(js_name = originAllowed)]
     pub fn origin_allowed(&self, origin: &str) -> bool {
