@@ -18,6 +18,10 @@ use super::Millis;
 /// The longest round trip taken into account when judging how fresh a token is.
 pub const MAX_ROUND_TRIP: Millis = 10_000;
 
+/// How far past `exp` (by the estimate, plus the round trip) a re-issued token may look before it
+/// counts as expired: `iat`'s second and a host that compares whole seconds.
+pub const REISSUE_TOLERANCE: Millis = 2_000;
+
 /// The estimated offset between the issuer's clock and the page's.
 ///
 /// ```
@@ -99,6 +103,12 @@ impl IssuerClock {
             self.latest_issued = self.latest_issued.max(issued_at);
             return Reading::Valid;
         }
+        if reissued && offset - upper <= REISSUE_TOLERANCE + (page_now - asked_at) {
+            // Handed back around its last second: within the estimate's own error (iat's second,
+            // the round trip) and a host that judges expiry in whole seconds, so not proof of
+            // expiry. It stays held (unusable: inside the final window) and is asked again.
+            return Reading::Valid;
+        }
         if self.offset.is_none() {
             // Without a token before it, an expired token and a page clock that is fast by more
             // than the token's lifetime look the same; record the page's clock as the estimate.
@@ -161,6 +171,16 @@ mod tests {
         let fresh = ISSUER + MIN;
         assert_eq!(clock.observe(jumped, jumped, Some(fresh), fresh + 15 * MIN, false), Reading::Valid);
         assert_eq!(clock.issuer_now(jumped), fresh + 1_000);
+    }
+
+    #[test]
+    fn a_reissue_in_its_last_second_is_not_taken_for_expired() {
+        let mut clock = IssuerClock::default();
+        clock.observe(ISSUER, ISSUER, Some(ISSUER), ISSUER + 15 * MIN, false);
+        let last = ISSUER + 15 * MIN - 500;
+        assert_eq!(clock.observe(last, last, Some(ISSUER), ISSUER + 15 * MIN, true), Reading::Valid);
+        let late = ISSUER + 15 * MIN + 5_000;
+        assert_eq!(clock.observe(late, late, Some(ISSUER), ISSUER + 15 * MIN, true), Reading::Expired);
     }
 
     #[test]
