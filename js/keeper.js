@@ -40,14 +40,20 @@ const originOf = (url, base) => {
 export function startConnectAuth(core, options, tokenSource) {
   if (options != null && typeof options !== 'object') throw invalid('createConnectAuth(options): options must be an object (or omitted).');
   const read = {};
-  for (const key of Object.keys(options ?? {})) {
-    let value;
+  let keys;
+  try {
+    keys = Object.keys(options ?? {});
+  } catch {
+    throw invalid('Reading the options object threw; pass a plain object.');
+  }
+  for (const key of keys) {
+    let value, entries;
     try {
       value = options[key];
+      entries = Array.isArray(value) ? stringEntries(value) : undefined;
     } catch {
       throw invalid(`Reading options.${key} threw; pass plain values.`);
     }
-    const entries = Array.isArray(value) ? value.map((entry) => (typeof entry === 'string' ? entry : '')) : undefined;
     try {
       core.option(key, value, entries, entries?.map((entry) => originOf(entry)));
     } catch (message) {
@@ -61,18 +67,34 @@ export function startConnectAuth(core, options, tokenSource) {
   return new ConnectAuth(core, tokenSource(read.getToken), read.fetch ?? globalThis.fetch, base);
 }
 
+/** The entries of an array as strings ('' for any that is not one), without calling its methods. */
+function stringEntries(array) {
+  const entries = [];
+  for (let index = 0; index < array.length; index++) {
+    const entry = array[index];
+    entries.push(typeof entry === 'string' ? entry : '');
+  }
+  return entries;
+}
+
 const aborted = () =>
   connectTokenError('aborted', "The caller's AbortSignal aborted the wait for a token; the renewal goes on for other callers.");
 
 const report = (error) =>
   typeof reportError === 'function' ? reportError(error) : setTimeout(() => { throw error; });
 
+/** Reads `token(options)`; returns the options, or the reason they are wrong as a string. */
 function readTokenOptions(options) {
   if (options == null) return {};
-  if (typeof options !== 'object') throw new TypeError('not an object');
-  const { signal, forceRefresh } = options;
-  if (signal != null && !(signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal');
-  if (forceRefresh !== undefined && typeof forceRefresh !== 'boolean') throw new TypeError('forceRefresh must be true or false');
+  if (typeof options !== 'object') return 'options must be an object';
+  let signal, forceRefresh;
+  try {
+    ({ signal, forceRefresh } = options);
+  } catch {
+    return 'reading an option threw';
+  }
+  if (signal != null && !(signal instanceof AbortSignal)) return 'signal must be an AbortSignal';
+  if (forceRefresh !== undefined && typeof forceRefresh !== 'boolean') return 'forceRefresh must be true or false';
   return { signal: signal ?? undefined, forceRefresh };
 }
 
@@ -98,7 +120,13 @@ export class ConnectAuth {
    * adapter (source.js), `send` the fetch to send with, `base` the URL relative URLs resolve against.
    */
   constructor(core, source, send, base) {
-    if (typeof core?.tick !== 'function') throw new TypeError('Use createConnectAuth(options) to create a ConnectAuth.');
+    let isCore = false;
+    try {
+      isCore = typeof core?.tick === 'function';
+    } catch {
+      // a hostile object: refused below
+    }
+    if (!isCore) throw new TypeError('Use createConnectAuth(options) to create a ConnectAuth.');
     this.#core = core;
     this.#source = source;
     this.#base = base;
@@ -111,8 +139,8 @@ export class ConnectAuth {
       }
     };
     this.fetch = (input, init) => this.#fetch(input, init);
-    this.snapshot = this.snapshot.bind(this);
-    this.subscribe = this.subscribe.bind(this);
+    // Every method works detached (`const { token } = auth`), like `fetch`.
+    for (const name of ['token', 'claims', 'snapshot', 'subscribe', 'stats', 'dispose']) this[name] = this[name].bind(this);
     globalThis.document?.addEventListener('visibilitychange', this.#onPageEvent);
     for (const name of PAGE_EVENTS) globalThis.addEventListener?.(name, this.#onPageEvent);
     this.#onPageEvent();
@@ -120,12 +148,11 @@ export class ConnectAuth {
 
   /** A token that is fresh now. */
   token(options) {
-    let signal, forceRefresh;
-    try {
-      ({ signal, forceRefresh } = readTokenOptions(options));
-    } catch (error) {
-      return Promise.reject(connectTokenError('invalid-options', `token(options): ${error.message}; pass { signal?: AbortSignal, forceRefresh?: boolean }.`));
+    const read = readTokenOptions(options);
+    if (typeof read === 'string') {
+      return Promise.reject(invalid(`token(options): ${read}; pass { signal?: AbortSignal, forceRefresh?: boolean }.`));
     }
+    const { signal, forceRefresh } = read;
     if (forceRefresh && this.#token !== undefined) this.#apply(this.#core.force(Date.now(), this.#token));
     return this.#current(signal, false);
   }
@@ -215,7 +242,17 @@ export class ConnectAuth {
   #ask(id) {
     this.#source().then(
       (token) => this.#apply(this.#core.answered(Date.now(), id, token)),
-      (reason) => this.#apply(this.#core.failed(Date.now(), id, String(reason?.kind ?? ''), String(reason?.detail ?? ''))),
+      (reason) => {
+        let kind = '';
+        let detail = '';
+        try {
+          kind = String(reason?.kind ?? '');
+          detail = String(reason?.detail ?? '');
+        } catch {
+          // a hostile rejection value: a failure without detail
+        }
+        this.#apply(this.#core.failed(Date.now(), id, kind, detail));
+      },
     );
   }
 
@@ -260,13 +297,19 @@ export class ConnectAuth {
   }
 
   #fetch(input, init) {
-    if (this.#disposed) return Promise.reject(connectTokenError('disposed', this.#core.errorMessage()));
-    let url;
     try {
-      url = typeof input === 'string' ? input : input instanceof Request ? input.url : String(input);
+      return this.#route(input, init);
     } catch {
+      // A hostile input or init (throwing getters, Proxies): fetch refuses it in its own words.
       return this.#send(input, init);
     }
+  }
+
+  #route(input, init) {
+    if (this.#disposed) return Promise.reject(connectTokenError('disposed', this.#core.errorMessage()));
+    // An init that is not an object is fetch's to refuse (TypeError), never ours to send.
+    if (init != null && typeof init !== 'object' && typeof init !== 'function') return this.#send(input, init);
+    const url = typeof input === 'string' ? input : input instanceof Request ? input.url : String(input);
     const answer = this.#core.request(Date.now(), url);
     this.#apply(answer & TODO);
     const scope = (answer >> 8) & 3;
@@ -300,8 +343,13 @@ export class ConnectAuth {
 
   async #authenticated(input, init) {
     const request = input instanceof Request ? input : undefined;
-    const own = init?.headers;
-    const headers = new Headers(own !== undefined ? own : request?.headers);
+    let headers;
+    try {
+      const own = init?.headers;
+      headers = new Headers(own !== undefined ? own : request?.headers);
+    } catch {
+      return this.#send(input, init); // fetch refuses them with its own TypeError
+    }
     if (headers.has('authorization')) return this.#send(input, init);
     const signal = init?.signal ?? request?.signal;
     const token = await this.#current(signal, true);

@@ -10,6 +10,14 @@ const detailOf = (error) => {
   }
 };
 
+const isThenable = (value) => {
+  try {
+    return !!value && typeof value.then === 'function';
+  } catch {
+    return true; // a hostile `then` getter: calling it below fails as a rejection
+  }
+};
+
 export function tokenSource(getToken) {
   return () =>
     new Promise((resolve, reject) => {
@@ -22,7 +30,7 @@ export function tokenSource(getToken) {
         } catch (error) {
           return fail('option-threw', error);
         }
-        if (!returned || typeof returned.then !== 'function') return answer(returned);
+        if (!isThenable(returned)) return answer(returned);
       } else {
         const context = globalThis.AP && globalThis.AP.context;
         if (!context || typeof context.getToken !== 'function') return fail('missing');
@@ -35,8 +43,12 @@ export function tokenSource(getToken) {
         } catch (error) {
           return fail('host-threw', error);
         }
-        if (!returned || typeof returned.then !== 'function') return;
+        if (!isThenable(returned)) return;
       }
-      returned.then(answer, (error) => fail('rejected', error));
+      try {
+        returned.then(answer, (error) => fail('rejected', error));
+      } catch (error) {
+        fail('rejected', error);
+      }
     });
 }

@@ -15,6 +15,14 @@
 
 use super::Millis;
 
+/// How much fresher than the latest possible mint time a token may be taken to be; the final
+/// window (5 s) is wider, so a handed-out token always has at least a second left.
+pub const MAX_OPTIMISM: Millis = 4_000;
+
+/// How long newly minted tokens must agree that the page's clock jumped forward before the
+/// estimate follows them (a source handing out expired tokens looks the same for a while).
+pub const JUMP_EVIDENCE: Millis = 5 * 60_000;
+
 /// The longest round trip taken into account when judging how fresh a token is.
 pub const MAX_ROUND_TRIP: Millis = 10_000;
 
@@ -30,8 +38,7 @@ pub const REISSUE_TOLERANCE: Millis = 2_000;
 /// // The page's clock is 10 minutes fast: it reads 600 s past the issuer's at arrival.
 /// let page_now = 1_000_600_000;
 /// assert_eq!(clock.observe(page_now, page_now, Some(1_000_000_000), 1_000_900_000, false), Reading::Valid);
-/// // iat has whole seconds: the estimate errs up to a second towards "later".
-/// assert_eq!(clock.issuer_now(page_now), 1_000_001_000);
+/// assert_eq!(clock.issuer_now(page_now), 1_000_000_000);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct IssuerClock {
@@ -39,6 +46,8 @@ pub struct IssuerClock {
     offset: Option<Millis>,
     /// The latest `iat` seen.
     latest_issued: Option<Millis>,
+    /// A new offset that newly minted but expired-looking tokens point to, and since when.
+    jump: Option<(Millis, Millis)>,
 }
 
 /// What a token's timestamps say, judged by the clock estimate.
@@ -78,12 +87,17 @@ impl IssuerClock {
         expires_at: Millis,
         reissued: bool,
     ) -> Reading {
-        // If minted while it was asked for, the issuer's clock read at most iat + 1 s at `asked_at`
-        // (iat is whole seconds). Using that end of the window errs by at most the round trip plus
-        // a second towards "older", so a slow host never makes a token look fresher than it is.
-        // A round trip longer than MAX_ROUND_TRIP (the page slept while asking) is not evidence.
+        // If minted while it was asked for, the issuer's clock read between iat at `page_now` and
+        // iat + 1 s at `asked_at` (iat is whole seconds). The estimate takes the early end, so
+        // renewals are not early, but never more than MAX_OPTIMISM before the late end, so a slow
+        // host cannot make a token look fresher than that. A round trip longer than
+        // MAX_ROUND_TRIP (the page slept while asking) is not evidence.
         let asked_at = asked_at.clamp(page_now.saturating_sub(MAX_ROUND_TRIP), page_now);
-        let minted = issued_at.map(|iat| iat.saturating_add(1_000).saturating_sub(asked_at));
+        let minted = issued_at.map(|iat| {
+            let early = iat.saturating_sub(page_now);
+            let late = iat.saturating_add(1_000).saturating_sub(asked_at);
+            early.max(late - MAX_OPTIMISM)
+        });
         let upper = expires_at.saturating_sub(page_now);
         let offset = match (self.offset, minted) {
             // First token: assume it was just minted; without `iat`, trust the page's clock.
@@ -94,13 +108,28 @@ impl IssuerClock {
         };
         let minted_after_all = issued_at.is_some_and(|iat| self.latest_issued.is_some_and(|latest| iat > latest));
         let offset = match minted {
-            // Looks expired, yet minted after every token seen: the page's clock jumped forward.
-            Some(minted) if offset >= upper && minted_after_all && !reissued => minted,
+            // Looks expired, yet minted after every token seen: either the page's clock jumped
+            // forward, or the source hands out expired tokens. Only tokens that agree on the new
+            // offset for JUMP_EVIDENCE tell the first from the second.
+            Some(minted) if offset >= upper && minted_after_all && !reissued => match self.jump {
+                Some((candidate, since)) if (candidate - minted).abs() <= 5_000 => {
+                    if page_now - since >= JUMP_EVIDENCE {
+                        minted
+                    } else {
+                        offset
+                    }
+                }
+                _ => {
+                    self.jump = Some((minted, page_now));
+                    offset
+                }
+            },
             _ => offset,
         };
         if offset < upper {
             self.offset = Some(offset);
             self.latest_issued = self.latest_issued.max(issued_at);
+            self.jump = None;
             return Reading::Valid;
         }
         if reissued && offset - upper <= REISSUE_TOLERANCE + (page_now - asked_at) {
@@ -132,8 +161,8 @@ mod tests {
             let page_now = ISSUER + skew;
             let reading = clock.observe(page_now, page_now, Some(ISSUER), ISSUER + 15 * MIN, false);
             assert_eq!(reading, Reading::Valid);
-            assert_eq!(clock.issuer_now(page_now + 5_000), ISSUER + 6_000, "skew {skew}, a second towards later");
-            assert_eq!(clock.page_time(ISSUER + 15 * MIN), page_now + 15 * MIN - 1_000);
+            assert_eq!(clock.issuer_now(page_now + 5_000), ISSUER + 5_000, "skew {skew}");
+            assert_eq!(clock.page_time(ISSUER + 15 * MIN), page_now + 15 * MIN);
         }
     }
 
@@ -142,12 +171,12 @@ mod tests {
         let mut clock = IssuerClock::default();
         // A token minted 5 minutes before it arrived (host cache), then a fresh one.
         clock.observe(ISSUER, ISSUER, Some(ISSUER - 5 * MIN), ISSUER + 10 * MIN, false);
-        assert_eq!(clock.issuer_now(ISSUER), ISSUER - 5 * MIN + 1_000);
+        assert_eq!(clock.issuer_now(ISSUER), ISSUER - 5 * MIN);
         clock.observe(ISSUER + MIN, ISSUER + MIN, Some(ISSUER + MIN), ISSUER + 16 * MIN, false);
-        assert_eq!(clock.issuer_now(ISSUER + MIN), ISSUER + MIN + 1_000);
+        assert_eq!(clock.issuer_now(ISSUER + MIN), ISSUER + MIN);
         // An older token afterwards does not pull the estimate back.
         clock.observe(ISSUER + 2 * MIN, ISSUER + 2 * MIN, Some(ISSUER - 3 * MIN), ISSUER + 12 * MIN, false);
-        assert_eq!(clock.issuer_now(ISSUER + 2 * MIN), ISSUER + 2 * MIN + 1_000);
+        assert_eq!(clock.issuer_now(ISSUER + 2 * MIN), ISSUER + 2 * MIN);
     }
 
     #[test]
@@ -156,7 +185,7 @@ mod tests {
         clock.observe(ISSUER, ISSUER, Some(ISSUER), ISSUER + 15 * MIN, false);
         let stale = clock.observe(ISSUER + MIN, ISSUER + MIN, Some(ISSUER - 20 * MIN), ISSUER - 5 * MIN, false);
         assert_eq!(stale, Reading::Expired);
-        assert_eq!(clock.issuer_now(ISSUER + MIN), ISSUER + MIN + 1_000);
+        assert_eq!(clock.issuer_now(ISSUER + MIN), ISSUER + MIN);
     }
 
     #[test]
@@ -169,8 +198,12 @@ mod tests {
         assert_eq!(clock.observe(jumped, jumped, Some(ISSUER), ISSUER + 15 * MIN, true), Reading::Expired);
         // A token minted after it (a later iat) proves the page's clock moved, not the token.
         let fresh = ISSUER + MIN;
-        assert_eq!(clock.observe(jumped, jumped, Some(fresh), fresh + 15 * MIN, false), Reading::Valid);
-        assert_eq!(clock.issuer_now(jumped), fresh + 1_000);
+        // One such token is not enough: a source of expired tokens looks the same for a while.
+        assert_eq!(clock.observe(jumped, jumped, Some(fresh), fresh + 15 * MIN, false), Reading::Expired);
+        let later = jumped + JUMP_EVIDENCE;
+        let fresh = fresh + JUMP_EVIDENCE;
+        assert_eq!(clock.observe(later, later, Some(fresh), fresh + 15 * MIN, false), Reading::Valid);
+        assert_eq!(clock.issuer_now(later), fresh);
     }
 
     #[test]
@@ -188,7 +221,7 @@ mod tests {
         let mut clock = IssuerClock::default();
         clock.observe(ISSUER, ISSUER, Some(ISSUER), ISSUER + 15 * MIN, false);
         clock.page_stepped_back(60 * MIN);
-        assert_eq!(clock.issuer_now(ISSUER - 60 * MIN), ISSUER + 1_000);
+        assert_eq!(clock.issuer_now(ISSUER - 60 * MIN), ISSUER);
     }
 
     #[test]
@@ -212,7 +245,6 @@ mod slow_host {
         let minted = 1_764_000_007_000;
         clock.observe(minted - 7_000, minted + 2_000, Some(minted), minted + 900_000, false);
         let estimate = clock.issuer_now(minted + 2_000);
-        assert!(estimate >= minted + 2_000, "never earlier than the truth");
-        assert!(estimate <= minted + 2_000 + 9_000 + 1_000, "later by at most the round trip and a second");
+        assert!(estimate >= minted + 2_000 - MAX_OPTIMISM, "never more than MAX_OPTIMISM fresher than it may be");
     }
 }
