@@ -1,0 +1,97 @@
+// A page clock 10 minutes fast, then 10 minutes slow (server clock normal), with 60-second tokens:
+// the skew is ten lifetimes, so only the iat-based clock estimate can keep the session alive.
+// No request may be rejected and the host is not asked more than the steady rate (no storm).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startEnv, assertNoLeaks, driveSession, effectiveMarginMs, sessionMs } from './harness.mjs';
+
+
+const TTL = 60;
+const SESSION_MS = sessionMs(5, 2);
+const EVERY_MS = 5_000;
+
+let env;
+before(async () => {
+  env = await startEnv();
+});
+after(async () => {
+  await env?.close();
+});
+
+for (const [name, skewMs] of [
+  ['10 minutes fast', 10 * 60_000],
+  ['10 minutes slow', -10 * 60_000],
+]) {
+  test(`page clock ${name}: zero rejected, no storm of host calls`, async (t) => {
+    await env.reset({ host: { ttlSeconds: TTL } });
+    const s = await env.open({ skewMs });
+    const offset = (await s.snapshot()).now - env.control.clock().now;
+    assert.ok(Math.abs(offset - skewMs) < 2_000, `page − server = ${offset} ms`);
+    assert.equal((await s.fetch('/api/whoami')).status, 200);
+
+    const snap = await s.snapshot();
+    // expiresAt is in the page's clock: about ttl ahead of the page's now, whatever the skew.
+    assert.ok(Math.abs(snap.expiresAt - snap.now - TTL * 1000) < 3_000, `expiresAt − now = ${snap.expiresAt - snap.now}`);
+
+    const marginMs = effectiveMarginMs(TTL);
+    const results = await driveSession(s, { durationMs: SESSION_MS, everyMs: EVERY_MS, marginMs });
+    const failed = results.filter((r) => r.status !== 200);
+    assert.deepEqual(failed, [], 'every request succeeded');
+
+    const backend = env.control.addonStats();
+    assert.equal(backend.rejected, 0, JSON.stringify(backend.reasons));
+    const host = env.control.stats();
+    const minimum = SESSION_MS / (TTL * 1000 - marginMs) + 1;
+    t.diagnostic(`host calls ${host.hostCalls} (steady rate ${minimum}), requests ${results.length + 1}`);
+    assert.ok(Math.abs(host.hostCalls - minimum) <= 1, `host calls ${host.hostCalls}, expected ${minimum} ± 1`);
+    const events = await s.events();
+    assert.deepEqual(events.filter((e) => e.type !== 'renewed'), [], 'no error or expired event');
+    assert.deepEqual(s.problems(), []);
+    await assertNoLeaks(env);
+    await s.close();
+  });
+}
+
+// The page clock changes mid-session (a manual change or an NTP correction) by ten token lifetimes;
+// the server clock does not move. Requests after the change must keep working: the keeper may need
+// one renewal (and one 401, replayed) to notice, but must neither fail for good nor storm the host.
+for (const [name, jumpMs] of [
+  ['10 minutes forward', 10 * 60_000],
+  ['10 minutes back', -10 * 60_000],
+]) {
+  // Known limit for the forward jump: newly minted tokens that look expired are refused until they
+  // agree for JUMP_EVIDENCE (5 min, src/core/clock.rs), because a host handing out expired tokens
+  // looks the same (host-faults: expiredNext). Kept as a todo until the two can be told apart sooner.
+  const todo = jumpMs > 0 ? 'known limit: recovery from a forward jump of the page clock takes 5 minutes' : undefined;
+  test(`page clock jumps ${name} mid-session: requests keep working, no storm`, { todo }, async (t) => {
+    await env.reset({ host: { ttlSeconds: TTL } });
+    const s = await env.open();
+    assert.equal((await s.fetch('/api/whoami')).status, 200);
+    await s.advance(10_000);
+    await s.jumpPageClock(jumpMs);
+    // A request every 3 s for two lifetimes; requests are started, not awaited (a request that waits
+    // for a failing renewal would otherwise hold the page clock's real-time flow).
+    const ids = [];
+    await s.run(2 * TTL * 1000, { stepMs: 3_000, each: async () => ids.push(await s.start('/api/whoami')) });
+    await s.advance(1_000);
+    const results = [];
+    for (const id of ids) {
+      const p = await s.peek(id);
+      results.push(p.done ? p.result : { error: { code: 'still-pending' } });
+    }
+    const backend = env.control.addonStats();
+    const host = env.control.stats();
+    const summary = {};
+    for (const r of results) summary[r.status ?? r.error?.code] = (summary[r.status ?? r.error?.code] || 0) + 1;
+    t.diagnostic(
+      `after the jump: ${JSON.stringify(summary)}; backend rejected ${backend.rejected}; host calls ${host.hostCalls}, ` +
+        `minted ${host.minted}; page stats ${JSON.stringify(await s.stats())}`,
+    );
+    assert.ok(results.slice(-10).every((r) => r.status === 200), `the session does not recover: last results ${JSON.stringify(results.slice(-3))}`);
+    assert.deepEqual(summary, { 200: results.length }, 'every request after the jump succeeded');
+    assert.ok(backend.rejected <= 1, `rejected ${backend.rejected}`);
+    assert.ok(host.hostCalls <= 2 * 2 + 3, `host calls ${host.hostCalls} in two lifetimes`);
+    assert.deepEqual(s.problems(), []);
+    await assertNoLeaks(env);
+  });
+}
