@@ -31,7 +31,7 @@ say "demo builds (Vite and webpack)"
 npm_ci www/demo
 (cd www/demo && npm run --silent build:vite && npm run --silent build:webpack -- --stats errors-warnings)
 
-say "end-to-end and hostile-input suites in Chromium"
-node --test www/e2e/ www/hostile/
+say "end-to-end, hostile-input and 24-hour soak suites in Chromium"
+node --test www/e2e/ www/hostile/ www/soak/
 
 say "all tests passed"
