@@ -1,21 +1,31 @@
-// In-page benchmarks, driven by bench/run.mjs through page.evaluate:
-//   overhead(): ns per awaited request through a fetch stub that answers at once, four ways;
-//   decode(): ns per claim decode, jwt-decode vs connect-token's Rust decoder compiled to wasm.
+// In-page benchmarks, driven round by round by bench/run.mjs (which reads the renderer's CPU time
+// around each round through the DevTools protocol):
+//   setupOverhead() then run(name, n): ns per awaited request through a fetch stub that answers
+//     at once, four ways side by side plus a breakdown of ours;
+//   setupDecode(token) then run(name, n): ns per claim decode, jwt-decode vs connect-token's Rust
+//     decoder compiled to wasm.
 import { createConnectAuth } from '/pkg/index.js';
 import ky from 'ky';
 import { jwtDecode } from 'jwt-decode';
 import { mint } from './mint.js';
 
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+const loops = {}; // name → (n) => Promise<void> | void, each running n operations
 
-async function timeAwaited(call, n) {
+/** Runs `n` operations of `name`; returns wall ns per operation. n = 0 measures the harness. */
+async function run(name, n) {
+  const loop = loops[name];
+  if (!loop) throw new Error(`unknown benchmark ${name}`);
   const start = performance.now();
-  for (let i = 0; i < n; i++) await call();
-  return ((performance.now() - start) * 1e6) / n;
+  await loop(n);
+  return n ? ((performance.now() - start) * 1e6) / n : 0;
 }
 
-/** Per-request overhead: `rounds` rounds of `perRound` awaited calls per variant, interleaved. */
-export async function overhead({ perRound = 20000, rounds = 7, warmup = 5000 } = {}) {
+const awaited = (call) => async (n) => {
+  for (let i = 0; i < n; i++) await call();
+};
+
+/** Builds the request variants and checks which header each one sends. */
+async function setupOverhead() {
   const token = mint(Math.floor(Date.now() / 1000), 900);
   const response = new Response(null);
   let inspect = null; // set only by the check below, never while timing
@@ -40,10 +50,23 @@ export async function overhead({ perRound = 20000, rounds = 7, warmup = 5000 } =
     ky: () => api('/api'),
     ours: () => auth.fetch('/api'),
   };
-
-  // Check that each variant really sends the header (and the bare stub does not).
+  // Where our time goes (not part of the side-by-side): auth.token() alone (the async wait for a
+  // usable token); a request that already carries an Authorization header (scope check, header
+  // check, one async hop, no token added); a cross-origin URL that is not allowed (URL parsing,
+  // then the stub as is); a relative URL without a leading slash (parsed, then authenticated);
+  // and both wrappers with a caller's init.
+  const init = { method: 'GET', headers: { Accept: 'application/json' } };
+  const breakdown = {
+    oursToken: () => auth.token(),
+    oursOwnHeader: () => auth.fetch('/api', { headers: { Authorization: 'JWT own' } }),
+    oursNotAllowed: () => auth.fetch('https://elsewhere.example/api'),
+    oursRelative: () => auth.fetch('api'),
+    wrapperInit: () => wrapper('/api', init),
+    oursInit: () => auth.fetch('/api', init),
+  };
   const sent = {};
-  for (const [name, call] of Object.entries(variants)) {
+  for (const [name, call] of Object.entries({ ...variants, ...breakdown })) {
+    if (name === 'oursToken') continue;
     let header = null;
     inspect = (input, init) => {
       header = input instanceof Request ? input.headers.get('Authorization') : new Headers(init?.headers).get('Authorization');
@@ -53,66 +76,38 @@ export async function overhead({ perRound = 20000, rounds = 7, warmup = 5000 } =
     if (answer !== response) throw new Error(`${name}: the stub's response did not come back`);
     sent[name] = header === 'JWT ' + token ? 'JWT <token>' : String(header);
   }
-
-  const names = Object.keys(variants);
-  for (const name of names) await timeAwaited(variants[name], warmup);
-  const ns = Object.fromEntries(names.map((name) => [name, []]));
-  for (let round = 0; round < rounds; round++) {
-    // Rotate the order each round so no variant always runs right after another.
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(round + k) % names.length];
-      ns[name].push(await timeAwaited(variants[name], perRound));
-    }
-  }
-  const stats = auth.stats();
-  auth.dispose();
-  return {
-    perRound,
-    rounds,
-    headerSent: sent,
-    hostCalls: stats.hostCalls,
-    results: Object.fromEntries(names.map((name) => [name, { median: median(ns[name]), rounds: ns[name] }])),
-  };
+  for (const [name, call] of Object.entries({ ...variants, ...breakdown })) loops[name] = awaited(call);
+  loops.harness = async () => {};
+  window.benchAuth = auth;
+  return { variants: Object.keys(variants), breakdown: Object.keys(breakdown), headerSent: sent };
 }
 
-function timeLoop(body, n) {
-  const start = performance.now();
-  const out = body(n);
-  return { ns: ((performance.now() - start) * 1e6) / n, out };
-}
-
-/** Claim decoding of one real-shaped context JWT. */
-export async function decode({ token, perRound = 20000, rounds = 7 } = {}) {
-  const expected = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)))).exp;
-  const jwt = (n) => {
+/** Builds the decode loops for one token and checks that both decoders read its exp. */
+async function setupDecode(token) {
+  const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+  const expected = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (c) => c.charCodeAt(0)))).exp;
+  loops.jwtDecode = (n) => {
     let sum = 0;
     for (let i = 0; i < n; i++) sum += jwtDecode(token).exp;
-    return sum;
+    if (n && !(sum > 0)) throw new Error('jwt-decode read no exp');
   };
-  if (jwt(1) !== expected) throw new Error('jwt-decode read a different exp');
-  let wasm = null;
+  if (jwtDecode(token).exp !== expected) throw new Error('jwt-decode read a different exp');
+  const names = ['jwtDecode'];
   try {
     const module = await import('/bench/.out/decode-wasm/decode_bench.js');
     await module.default();
-    wasm = (n) => module.decode_many(token, n);
-    if (wasm(1) !== expected * 1000) throw new Error(`wasm decode read ${wasm(1)}, not ${expected * 1000}`);
+    const read = module.decode_many(token, 1);
+    if (read !== expected * 1000) throw new Error(`the wasm decoder read exp ${read}, not ${expected * 1000}`);
+    loops.wasm = (n) => {
+      if (n && !(module.decode_many(token, n) > 0)) throw new Error('the wasm decoder failed');
+    };
+    names.push('wasm');
   } catch (error) {
-    if (!String(error).includes('Failed to fetch dynamically imported module')) throw error;
+    if (!/dynamically imported module|Failed to fetch/.test(String(error))) throw error;
   }
-  const runs = { jwtDecode: [], wasm: [] };
-  timeLoop(jwt, perRound);
-  if (wasm) timeLoop(wasm, perRound);
-  for (let round = 0; round < rounds; round++) {
-    runs.jwtDecode.push(timeLoop(jwt, perRound).ns);
-    if (wasm) runs.wasm.push(timeLoop(wasm, perRound).ns);
-  }
-  return {
-    perRound,
-    rounds,
-    jwtDecode: { median: median(runs.jwtDecode), rounds: runs.jwtDecode },
-    wasm: wasm ? { median: median(runs.wasm), rounds: runs.wasm } : null,
-  };
+  loops.harness = () => {};
+  return { names, expected };
 }
 
-window.bench = { overhead, decode };
+window.bench = { setupOverhead, setupDecode, run };
 window.benchReady = true;

@@ -2,6 +2,7 @@
 // it with page.clock.runFor). `streams` request streams each send auth.fetch('/api') every second;
 // the host (getToken) mints a token with iat = now, exp = iat + ttl after `latency` ms.
 //
+// Each request carries its number in its URL (/api?r=N), so the stub knows when it was issued.
 // A request "waited for the host" when its fetch reached the network (the stub) at a later clock
 // time than auth.fetch was called: with no usable token it had to wait for a getToken answer,
 // which only a timer (the host's latency) delivers. A request that found a usable token reaches
@@ -19,7 +20,7 @@ export async function start({ streams, ttl, latency }) {
   const counts = {
     requests: 0, completed: 0, failed: 0,
     waitedStartup: 0, waitedSteady: 0, maxWaitMs: 0,
-    issuedDuringAsk: 0, noHeader: 0, expiredSent: 0, minLifeLeftMs: Infinity,
+    issuedDuringAsk: 0, noHeader: 0, expiredSent: 0, minLifeLeftMs: Infinity, untracked: 0,
   };
   let firstTokenAt = null;
   const getToken = () => {
@@ -37,15 +38,20 @@ export async function start({ streams, ttl, latency }) {
       }, latency);
     });
   };
+  const issued = new Map(); // request number → { at, steady }, until the request reaches the stub
   const stub = (input, init) => {
     const now = Date.now();
-    const waited = now - init.benchIssuedAt;
-    if (waited > 0) {
-      if (init.benchSteady) counts.waitedSteady++;
+    const url = typeof input === 'string' ? input : input instanceof Request ? input.url : String(input);
+    const seq = Number(/[?&]r=(\d+)/.exec(url)?.[1]);
+    const request = issued.get(seq);
+    issued.delete(seq);
+    if (!request) counts.untracked++;
+    else if (now > request.at) {
+      if (request.steady) counts.waitedSteady++;
       else counts.waitedStartup++;
-      counts.maxWaitMs = Math.max(counts.maxWaitMs, waited);
+      counts.maxWaitMs = Math.max(counts.maxWaitMs, now - request.at);
     }
-    const header = init.headers instanceof Headers ? init.headers.get('Authorization') : null;
+    const header = new Headers(input instanceof Request && init?.headers === undefined ? input.headers : init?.headers).get('Authorization');
     if (!header || !header.startsWith('JWT ')) counts.noHeader++;
     else {
       const left = expOf.get(header.slice(4)) - now;
@@ -58,10 +64,10 @@ export async function start({ streams, ttl, latency }) {
   const auth = await createConnectAuth({ getToken, fetch: stub });
   let stopped = false;
   const send = () => {
-    counts.requests++;
+    const seq = ++counts.requests;
     if (host.inFlight > 0) counts.issuedDuringAsk++;
-    const init = { benchIssuedAt: Date.now(), benchSteady: firstTokenAt !== null };
-    auth.fetch('/api', init).then(
+    issued.set(seq, { at: Date.now(), steady: firstTokenAt !== null });
+    auth.fetch(`/api?r=${seq}`).then(
       () => counts.completed++,
       () => counts.failed++,
     );

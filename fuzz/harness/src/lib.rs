@@ -6,3 +6,10 @@ pub mod json_check;
 pub mod keeper_model;
 pub mod source_check;
 pub mod tokens;
+
+/// Whether the checks of the known issues (harness/tests/known_issues.rs) are on: set
+/// `FUZZ_STRICT=1`. Off by default so that a fuzz run looks for new problems rather than finding
+/// the known ones again and again.
+pub fn strict() -> bool {
+    std::env::var_os("FUZZ_STRICT").is_some()
+}

@@ -30,9 +30,15 @@ pub enum Kind {
 pub enum TokenShape {
     None,
     /// A real-shaped context JWT (long header, claims and signature).
-    Real { iat: u32, ttl: u16 },
+    Real {
+        iat: u32,
+        ttl: u16,
+    },
     /// A decodable JWT with short segments: header `{}` is `e30`, or an empty signature.
-    Short { header_object: bool, signature: String },
+    Short {
+        header_object: bool,
+        signature: String,
+    },
 }
 
 impl TokenShape {

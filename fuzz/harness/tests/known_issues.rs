@@ -1,0 +1,264 @@
+//! Regression tests for the problems the fuzzers found, written as the behaviour the library
+//! SHOULD have: each fails until its bug is fixed. Run: `cargo test --test known_issues` in
+//! fuzz/harness. See fuzz/README.md for the analysis and the suggested fixes.
+
+use connect_token::core::json::{read_object, Member};
+use connect_token::core::keeper::{Keeper, Release, Settings};
+use connect_token::core::token::decode;
+use connect_token::core::Millis;
+use harness::tokens::{token, token_with_claims, Host};
+
+const T0: Millis = 1_764_000_000_000;
+const S: Millis = 1_000;
+const MIN: Millis = 60 * S;
+
+/// Issue K1: after the page's clock jumps forward by more than a token's lifetime (an NTP or
+/// manual correction of a slow clock), a token source that mints a new token on every call (a
+/// `getToken` option, or a host whose cache holds a newer token than the keeper) is refused with
+/// `expired-token` on every renewal, forever: the clock estimate only ever moves up (max of
+/// lower bounds), so a freshly minted token looks expired on arrival.
+#[test]
+fn k1_fresh_tokens_are_accepted_after_the_page_clock_jumps_forward() {
+    let mut k = Keeper::new(Settings::default());
+    // The page's clock is 30 minutes slow; the first token pins the estimate correctly.
+    let skew = -30 * MIN;
+    let mut issuer = T0;
+    let ask = k.tick(issuer + skew).ask.unwrap();
+    k.answered(issuer + skew, ask, Ok(&token(issuer / S, 900, 1)));
+    assert!(k.usable(issuer + skew).is_some());
+    // Ten minutes later the clock is corrected: the page clock jumps 30 minutes forward.
+    issuer += 10 * MIN;
+    let page = issuer;
+    let mut failures = vec![];
+    let mut now = page;
+    for n in 0..20u64 {
+        let step = k.tick(now);
+        if let Some(ask) = step.ask {
+            // A freshly minted 15-minute token, every time.
+            let step = k.answered(now, ask, Ok(&token(now / S, 900, 100 + n)));
+            if let Some(Release::Failed(error)) = step.release {
+                failures.push(error.code);
+            }
+        }
+        if k.usable(now).is_some() {
+            break;
+        }
+        now += 31 * S;
+    }
+    assert!(
+        k.usable(now).is_some(),
+        "no usable token {} s after the clock correction; failures: {failures:?}",
+        (now - page) / S
+    );
+}
+
+/// Issue K2: a re-issue of the held token is taken as proof that it is still valid, and the
+/// clock estimate is reset to "this token was minted just now". When the re-issued token has in
+/// fact expired (the Connect host's cache judges expiry by the browser's clock, which may be
+/// slow; an app's own `getToken` may cache), the keeper hands out a token the issuer expired
+/// long ago. Found by the `keeper` fuzz target (12.7 hours past exp).
+#[test]
+fn k2_a_reissued_token_that_has_expired_is_not_handed_out() {
+    let mut k = Keeper::new(Settings::default());
+    let raw = token(T0 / S, 900, 1);
+    let ask = k.tick(T0).ask.unwrap();
+    k.answered(T0, ask, Ok(&raw));
+    // 14 hours later (both clocks), the source hands back the same token.
+    let now = T0 + 14 * 60 * MIN;
+    let ask = k.tick(now).ask.expect("asks: the token expired");
+    let step = k.answered(now, ask, Ok(&raw));
+    let true_remaining = decode(&raw).unwrap().expires_at - now;
+    assert!(true_remaining < 0);
+    assert!(
+        k.usable(now).is_none(),
+        "handed out a token that expired {} s ago (step {:?})",
+        -true_remaining / S,
+        step.release
+    );
+}
+
+/// Issue K2, realistic form: the browser's clock is 20 minutes slow. The host's token cache
+/// compares `exp` with that clock, so it keeps handing back the held token for 20 minutes past
+/// its real expiry; the keeper then hands it out although the backend rejects it.
+#[test]
+fn k2_a_host_cache_on_a_slow_browser_clock_does_not_make_the_keeper_hand_out_expired_tokens() {
+    let skew = -20 * MIN; // page (and host page) clock minus the issuer's
+    let mut k = Keeper::new(Settings::default());
+    let raw = token(T0 / S, 900, 1);
+    let host_cache_valid = |issuer_now: Millis| {
+        let exp = decode(&raw).unwrap().expires_at;
+        exp - (issuer_now + skew) >= 60 * S // the host's cache check, by the browser clock
+    };
+    let mut issuer = T0;
+    let ask = k.tick(issuer + skew).ask.unwrap();
+    k.answered(issuer + skew, ask, Ok(&raw));
+    let mut expired_handouts = 0;
+    while issuer < T0 + 40 * MIN {
+        let page = issuer + skew;
+        if let Some(ask) = k.tick(page).ask {
+            let answer = if host_cache_valid(issuer) { raw.clone() } else { token(issuer / S, 900, 2) };
+            k.answered(page, ask, Ok(&answer));
+        }
+        if let Some(held) = k.usable(page) {
+            if held.expires_at - issuer <= 0 {
+                expired_handouts += 1;
+            }
+        }
+        issuer += S;
+    }
+    assert_eq!(expired_handouts, 0, "seconds during which a truly expired token was handed out");
+}
+
+/// Issue K3 (design): the first token is assumed to be minted on arrival. When it comes from the
+/// Connect host's cache (another iframe of the app asked minutes ago; the product caches per
+/// user), the estimate is off by the token's age, and the keeper hands out the token past its real
+/// expiry — here for 13 minutes — before renewing.
+#[test]
+fn k3_a_first_token_from_a_warm_host_cache_is_not_handed_out_after_it_expired() {
+    let mut host = Host::new(900, 60);
+    host.prewarm(T0, 14 * MIN); // minted 14 minutes ago, 1 minute left
+    let mut k = Keeper::new(Settings::default());
+    let mut now = T0; // page clock right
+    let mut expired_handouts = 0;
+    let mut pending = None;
+    while now < T0 + 20 * MIN {
+        let step = k.tick(now);
+        if let Some(ask) = step.ask {
+            pending = Some(ask);
+        }
+        if let Some(ask) = pending.take() {
+            k.answered(now, ask, Ok(&host.answer(now)));
+        }
+        if let Some(held) = k.usable(now) {
+            if held.expires_at - now <= 0 {
+                expired_handouts += 1;
+            }
+        }
+        now += S;
+    }
+    assert_eq!(expired_handouts, 0, "seconds during which a truly expired token was handed out");
+}
+
+/// Issue K4: after the page's clock steps backwards (NTP correction of a fast clock), the keeper
+/// measures "2 s since the last ask", backoff and timeouts against the earlier, later-looking
+/// readings: a 401-forced renewal (or the first renewal after a failure) waits until the clock
+/// catches up — an hour here — and every caller waits with it.
+#[test]
+fn k4_a_forced_renewal_is_not_blocked_for_the_size_of_a_backward_clock_step() {
+    let mut k = Keeper::new(Settings::default());
+    let raw = token(T0 / S, 900, 1);
+    let ask = k.tick(T0).ask.unwrap();
+    k.answered(T0, ask, Ok(&raw));
+    // The page's clock steps back one hour; a request then gets a 401 for the held token.
+    let now = T0 + 10 * S - 60 * MIN;
+    let step = k.force(now, &raw);
+    let wait = step.ask.map(|_| 0).or(step.wake_at.map(|at| at - now)).unwrap();
+    assert!(wait <= 2 * S, "the forced renewal waits {} s", wait / S);
+}
+
+/// Issue K4, timeout form: an ask in flight when the page's clock steps back one hour is timed out
+/// only an hour later (timeoutMs is 10 s).
+#[test]
+fn k4_an_ask_in_flight_still_times_out_after_a_backward_clock_step() {
+    let mut k = Keeper::new(Settings::default());
+    let step = k.tick(T0);
+    assert!(step.ask.is_some());
+    let now = T0 + 1_000 - 60 * MIN;
+    let step = k.tick(now);
+    let wait = step.wake_at.unwrap() - now;
+    assert!(wait <= 10 * S, "the ask in flight times out in {} s", wait / S);
+}
+
+/// Issue K5 (introduced by the fix of K1): a token minted after every token seen but that has
+/// expired resets the estimate to "minted just now" and is handed out as fresh. An app whose
+/// `getToken` keeps a naive shared cache (or a host cache judged by a slow browser clock) does
+/// this: after the laptop slept an hour, the cache hands back a token another instance got
+/// 5 minutes after ours, which expired 40 minutes ago. The page's clock is right throughout.
+#[test]
+fn k5_a_newer_but_expired_token_after_a_sleep_is_not_handed_out() {
+    let mut k = Keeper::new(Settings::default());
+    let ours = token(T0 / S, 900, 1);
+    let ask = k.tick(T0).ask.unwrap();
+    k.answered(T0, ask, Ok(&ours));
+    let theirs = token(T0 / S + 300, 900, 2); // minted 5 min after ours, expired at T0 + 20 min
+    let woke = T0 + 60 * MIN;
+    let ask = k.tick(woke).ask.expect("asks on wake-up");
+    let step = k.answered(woke, ask, Ok(&theirs));
+    let true_remaining = decode(&theirs).unwrap().expires_at - woke;
+    assert!(true_remaining < 0);
+    assert!(
+        k.usable(woke).is_none(),
+        "handed out a token that expired {} s ago (step {:?})",
+        -true_remaining / S,
+        step.release
+    );
+}
+
+/// Issue K6 (found by the keeper target after the fix of K1): when the first token has no `iat`
+/// the page's clock is trusted; if it is fast by more than a token's lifetime, every later token is
+/// refused as expired, forever, even with an `iat`: the K1 reset needs an `iat` newer than the
+/// latest one seen, and none was seen (`latest_issued` is `None`). Suggested fix: treat "no `iat`
+/// seen yet" as "minted after all" (`latest_issued.is_none_or(|latest| iat > latest)`).
+#[test]
+fn k6_tokens_with_iat_are_accepted_after_a_first_token_without_iat_on_a_fast_page_clock() {
+    use harness::tokens::token_without_iat;
+    let mut k = Keeper::new(Settings::default());
+    let page_fast = 2 * 60 * MIN; // the page's clock is two hours fast
+    let now = T0 + page_fast;
+    let ask = k.tick(now).ask.unwrap();
+    let step = k.answered(now, ask, Ok(&token_without_iat(T0 / S + 900, 1)));
+    assert!(matches!(step.release, Some(Release::Failed(_))), "looks expired by the page's clock: {step:?}");
+    let mut accepted = false;
+    let mut now = now;
+    for n in 0..10u64 {
+        now += 31 * S;
+        if let Some(ask) = k.tick(now).ask {
+            k.answered(now, ask, Ok(&token((now - page_fast) / S, 900, 10 + n)));
+        }
+        accepted |= k.usable(now).is_some();
+    }
+    assert!(accepted, "ten freshly minted tokens with iat were all refused");
+}
+
+/// Issue K7 (found by the keeper target after the fix of K4): a backward step of the page's clock
+/// is measured from the keeper's last reading, so the time that passed between that reading and
+/// the step (no timer due, a background tab) is lost: the estimate falls behind by that much, and
+/// an expired token looks fresh again. Here: no reading for 20 minutes (the token expired after
+/// 15), then the clock steps back an hour. Suggested fix: on a backward step, also force a renewal
+/// (hand out nothing until a new token pins the estimate again).
+#[test]
+fn k7_an_expired_token_is_not_handed_out_after_a_backward_step_following_a_quiet_spell() {
+    let mut k = Keeper::new(Settings::default());
+    let raw = token(T0 / S, 900, 1);
+    let ask = k.tick(T0).ask.unwrap();
+    k.answered(T0, ask, Ok(&raw));
+    let issuer_now = T0 + 20 * MIN; // no reading for 20 minutes
+    let page_now = issuer_now - 60 * MIN; // then the page's clock steps back an hour
+    k.tick(page_now);
+    assert!(decode(&raw).unwrap().expires_at < issuer_now);
+    assert!(k.usable(page_now).is_none(), "handed out a token that expired 5 minutes ago");
+}
+
+/// Issue D1: an `exp` in (0, 0.001) s decodes to `expires_at == 0` instead of `ExpInvalid`
+/// (`seconds > 0.0` lets it through, `as Millis` truncates it to 0). Found by `decode_parts`.
+#[test]
+fn d1_a_tiny_positive_exp_is_invalid_not_zero() {
+    let raw = token_with_claims(r#"{"exp":1.2398904876810066e-295}"#);
+    let decoded = decode(&raw);
+    assert!(decoded.as_ref().is_err() || decoded.as_ref().unwrap().expires_at > 0, "decoded {decoded:?}");
+    let raw = token_with_claims(r#"{"exp":0.0004}"#);
+    let decoded = decode(&raw);
+    assert!(decoded.is_err() || decoded.unwrap().expires_at > 0);
+}
+
+/// Issue J1 (minor): numbers whose scaling overflows read as NaN or infinity where `JSON.parse`
+/// (and serde_json) read a finite number: `0e999` is 0, a 400-digit mantissa with `e-391` is 1e9.
+/// Found by the `json` target. A token with such an `exp` is refused as `ExpInvalid`.
+#[test]
+fn j1_numbers_with_huge_exponents_read_as_json_parse_reads_them() {
+    let [exp] = read_object(r#"{"exp":0e999}"#, ["exp"]).unwrap();
+    assert_eq!(exp, Member::Number(0.0));
+    let text = format!(r#"{{"exp":1{}e-391}}"#, "0".repeat(400));
+    let [exp] = read_object(&text, ["exp"]).unwrap();
+    assert!(matches!(exp, Member::Number(n) if (n - 1e9).abs() < 1.0), "{exp:?}");
+}
