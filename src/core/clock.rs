@@ -106,7 +106,7 @@ impl IssuerClock {
             (Some(known), Some(minted)) => known.max(minted),
             (Some(known), None) => known,
         };
-        let minted_after_all = issued_at.is_some_and(|iat| self.latest_issued.is_some_and(|latest| iat > latest));
+        let minted_after_all = issued_at.is_some_and(|iat| self.latest_issued.is_none_or(|latest| iat > latest));
         let offset = match minted {
             // Looks expired, yet minted after every token seen: either the page's clock jumped
             // forward, or the source hands out expired tokens. Only tokens that agree on the new

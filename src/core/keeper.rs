@@ -445,6 +445,8 @@ impl Keeper {
                 ask.started_at -= back;
             }
             self.clock.page_stepped_back(back);
+            // Time that passed unseen before the step is not known: renew before trusting the token.
+            self.forced |= self.held.is_some();
         }
         self.last_now = now;
     }
