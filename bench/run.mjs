@@ -13,6 +13,7 @@ import { mint } from './pages/mint.js';
 import { chartHtml } from './lib/chart.mjs';
 import { markdown } from './lib/report.mjs';
 import { measure } from './lib/measure.mjs';
+import { CHROMIUM_PATH, CHROMIUM_ARGS } from '../www/chromium.mjs';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
@@ -20,9 +21,6 @@ const out = join(bench, '.out');
 mkdirSync(out, { recursive: true });
 
 const QUICK = process.env.BENCH_QUICK === '1'; // a fast smoke run with small counts
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
 const KB = 1024;
 
 const log = (...args) => console.error('[bench]', ...args);
@@ -206,7 +204,7 @@ const decodeRust = decodeNative(token, P.native, P.rounds);
 const decodeJsNode = decodeNode(token, P.decode, P.rounds);
 
 const server = await serve(root);
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 const chromiumVersion = browser.version();
 log(`Chromium ${chromiumVersion}, serving ${root} at ${server.origin}`);
 let overhead, decodeBrowser, cold;
@@ -307,7 +305,7 @@ writeFileSync(join(bench, 'results.json'), JSON.stringify(results, null, 2) + '\
 
 // Chart: an SVG page, screenshotted.
 {
-  const shot = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const shot = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
     const page = await shot.newPage({ viewport: { width: 1140, height: 300 }, deviceScaleFactor: 1 });
     await page.setContent(chartHtml(results), { waitUntil: 'load' });

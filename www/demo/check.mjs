@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { startWorld } from '../sim/servers.js';
+import { CHROMIUM_PATH, CHROMIUM_ARGS } from '../chromium.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
@@ -25,8 +26,8 @@ const world = await startWorld({
   host: { ttlSeconds: Number(values.ttl) },
 });
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  executablePath: CHROMIUM_PATH,
+  args: CHROMIUM_ARGS,
 });
 
 /** Opens the host page with `addon` in the iframe; resolves with {page, frame, ready}. */

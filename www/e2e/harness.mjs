@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startWorld, tokenHash } from '../sim/servers.js';
+import { CHROMIUM_PATH, CHROMIUM_ARGS } from '../chromium.mjs';
 
 export { tokenHash };
 
@@ -70,16 +71,6 @@ export function bundlesCurrentPkg(app) {
 /** Apps that exist on disk (for the smoke test). */
 export const AVAILABLE_APPS = Object.keys(APPS).filter(appAvailable);
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /** Console messages that are no finding: the host bridge's known chatter. */
 const HARMLESS_CONSOLE = [
@@ -110,7 +101,7 @@ export async function startEnv(o = {}) {
   const world = await startWorld({ staticDirs, host: o.host });
   let browser;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   } catch (e) {
     await world.close();
     throw e;

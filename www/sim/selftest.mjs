@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import http2 from 'node:http2';
 import { startWorld, tokenHash } from './servers.js';
+import { CHROMIUM_PATH, CHROMIUM_ARGS } from '../chromium.mjs';
 
 const ADDON_KEY = 'connect-token-demo';
 const EXPIRED = 'Authentication request has expired. Try reloading the page.';
@@ -416,21 +417,11 @@ test('static serving: addonDir, /pkg/ mount, /iframe.js, MIME types, no escape f
 // ---------------------------------------------------------------------------------------------
 // Part 2: the real bridge in headless Chromium.
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 async function waitForChromium(maxMs) {
   const t0 = Date.now();
-  while (!existsSync(CHROMIUM)) {
-    if (Date.now() - t0 > maxMs) throw new Error(`${CHROMIUM} did not appear within ${maxMs} ms`);
+  while (!existsSync(CHROMIUM_PATH)) {
+    if (Date.now() - t0 > maxMs) throw new Error(`${CHROMIUM_PATH} did not appear within ${maxMs} ms`);
     await new Promise((r) => setTimeout(r, 2000));
   }
 }
@@ -442,7 +433,7 @@ describe('real bridge in Chromium', () => {
   before(async () => {
     await waitForChromium(Number(process.env.SIM_CHROMIUM_WAIT_MS || 10 * 60_000));
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     context = await browser.newContext({ ignoreHTTPSErrors: true });
   });
   after(async () => {
