@@ -204,16 +204,6 @@ impl Core {
         self.keeper.stopped_by().is_some()
     }
 
-    /// Whether a request to `url` may carry the token: 1 yes, 0 no, 2 only the URL parser can tell
-    /// (then call `originAllowed` with the parsed origin).
-    pub fn scope(&self, url: &str) -> u32 {
-        match scope(url, &self.allowed) {
-            Scope::Allowed => 1,
-            Scope::SameAsBase => u32::from(self.base_allowed),
-            Scope::NeedsParse => 2,
-        }
-    }
-
     /// One call per request, for speed: re-checks freshness (the bits of `tick`, to carry out),
     /// plus `scope(url)` in bits 8–9 and, in bit 10, whether the held token is usable now.
     pub fn request(&mut self, now: f64, url: &str) -> u32 {
@@ -243,6 +233,16 @@ impl Core {
 }
 
 impl Core {
+    /// Whether a request to `url` may carry the token: 1 yes, 0 no, 2 only the URL parser can tell
+    /// (then `originAllowed` with the parsed origin); `request` reports it.
+    fn scope(&self, url: &str) -> u32 {
+        match scope(url, &self.allowed) {
+            Scope::Allowed => 1,
+            Scope::SameAsBase => u32::from(self.base_allowed),
+            Scope::NeedsParse => 2,
+        }
+    }
+
     fn take(&mut self, step: Step) -> u32 {
         let mut todo = 0;
         if step.ask.is_some() {
