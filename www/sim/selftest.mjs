@@ -418,6 +418,14 @@ test('static serving: addonDir, /pkg/ mount, /iframe.js, MIME types, no escape f
 // Part 2: the real bridge in headless Chromium.
 
 
+async function waitUntil(condition, maxMs, what) {
+  const t0 = Date.now();
+  while (!condition()) {
+    if (Date.now() - t0 > maxMs) throw new Error(`not within ${maxMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function waitForChromium(maxMs) {
   const t0 = Date.now();
   while (!existsSync(CHROMIUM_PATH)) {
@@ -495,6 +503,8 @@ describe('real bridge in Chromium', () => {
     const token = out.args[0];
     const noPromise = await frame.evaluate(() => typeof AP.context.getToken());
     assert.equal(noPromise, 'undefined', 'no promise without returnsPromise');
+    // that call still reaches the host server; let it land before arming a fault, or it may take the fault
+    await waitUntil(() => world.control.stats().hostCalls === 2, 5000, 'the callback-less getToken reached the host');
 
     const status = await frame.evaluate(
       (t) => fetch('/api/whoami', { headers: { Authorization: 'JWT ' + t } }).then((r) => r.status),
