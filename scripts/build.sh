@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 crate=connect_token
 out="pkg.tmp.$$"
 trap 'rm -rf "$out"' EXIT
-cargo build --quiet --lib --target wasm32-unknown-unknown --release
+cargo build --quiet --lib --target wasm32-unknown-unknown --release --no-default-features
 wasm-bindgen --target web --no-typescript --out-dir "$out" "target/wasm32-unknown-unknown/release/$crate.wasm"
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory \
   --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types \

@@ -12,6 +12,7 @@ say "format and lints (host and wasm32)"
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings
 
 say "native tests: the core, with property tests"
 cargo test

@@ -1,5 +1,6 @@
 //! The one error type of the library: a code a program can branch on and a message a person can act on.
 
+use alloc::string::String;
 /// What went wrong, as the `code` of a JavaScript `ConnectTokenError`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {

@@ -262,7 +262,10 @@ impl<'a> Reader<'a> {
             extra_exponent = extra_exponent.saturating_add(exponent);
         }
         if value != 0.0 && extra_exponent != 0 {
-            let factor = 10f64.powi(extra_exponent.unsigned_abs().min(700) as i32);
+            let mut factor = 1.0;
+            for _ in 0..extra_exponent.unsigned_abs().min(700) {
+                factor *= 10.0;
+            }
             value = if extra_exponent < 0 { value / factor } else { value * factor };
         }
         Ok(if negative { -value } else { value })

@@ -19,6 +19,8 @@ use super::clock::{IssuerClock, Reading};
 use super::error::{Code, Error};
 use super::token::decode;
 use super::Millis;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// No token is handed out within this time of its expiry (by the clock estimate).
 pub const FINAL_WINDOW: Millis = 5_000;

@@ -2,6 +2,7 @@
 //! argument. Nothing here touches the browser; the web layer (`crate::web`) only carries out what
 //! these functions decide. Read this module as the specification of the library's behaviour.
 
+use alloc::string::String;
 pub mod clock;
 pub mod error;
 pub mod json;

@@ -2,6 +2,7 @@
 
 use super::error::{Code, Error};
 use super::Millis;
+use alloc::string::String;
 
 /// The longest wait a browser timer can express (2^31 − 1 ms, about 24.8 days).
 pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;

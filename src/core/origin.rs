@@ -4,6 +4,7 @@
 //! other shape is left to the parser ([`Scope::NeedsParse`]), so a clever URL can only cost
 //! speed, never leak the token.
 
+use alloc::string::String;
 /// The answer for one request URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {

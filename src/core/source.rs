@@ -2,6 +2,7 @@
 //! help, and what the message tells the developer to do.
 
 use super::error::{Code, Error};
+use alloc::string::String;
 
 /// How the call to the token source went wrong (reported by the JavaScript adapter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,7 +103,7 @@ fn redact(detail: &str) -> &str {
     let start = detail.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(detail.len());
     let stop = detail.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |last| last + 1);
     // Cut only at ASCII bytes, so the range stays on character boundaries.
-    std::str::from_utf8(&detail[start..stop.max(start)]).unwrap_or_default()
+    ::core::str::from_utf8(&detail[start..stop.max(start)]).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@
 
 use super::json::{read_object, JsonError, Member};
 use super::Millis;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// A token whose claims were read, not verified.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,6 +5,9 @@
 //! After each event (`tick`, `force`, `answered`, `failed`, `dispose`) the glue gets a bit set
 //! saying what to do, and reads the details through the getters.
 
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
 mod options;
 
 use crate::core::error::Error;

@@ -4,6 +4,8 @@
 use crate::core::error::Error;
 use crate::core::keeper::Settings;
 use crate::core::options::{self, invalid, not_an_origin};
+use alloc::string::String;
+use alloc::vec::Vec;
 use wasm_bindgen::JsValue;
 
 /// The options read so far (defaults until set).
