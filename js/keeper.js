@@ -2,6 +2,8 @@
 // subscribers and `fetch`. It carries out what the Rust core (src/core, exported by src/wasm)
 // decides: when to ask, what an answer means, which URLs get the token, when to replay a 401.
 
+import { claimTime, readClaims } from './claims.js';
+
 const ASK = 1;
 const WAKE = 2;
 const READY = 4;
@@ -13,6 +15,7 @@ const TODO = 127;
 const USABLE = 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const PAGE_EVENTS = ['focus', 'online', 'pageshow'];
+const STATUS = ['idle', 'fresh', 'renewing', 'failed'];
 
 /** Makes the one error type of the library: an Error named ConnectTokenError with a code. */
 export function connectTokenError(code, message) {
@@ -47,24 +50,24 @@ export function startConnectAuth(core, options, tokenSource) {
     throw invalid('Reading the options object threw; pass a plain object.');
   }
   for (const key of keys) {
-    let value, entries;
+    let value, kind, entries;
     try {
       value = options[key];
       entries = Array.isArray(value) ? stringEntries(value) : undefined;
+      kind = entries ? 'array' : value === null ? 'null' : typeof value;
     } catch {
       throw invalid(`Reading options.${key} threw; pass plain values.`);
     }
-    try {
-      core.option(key, value, entries, entries?.map((entry) => originOf(entry)));
-    } catch (message) {
-      throw invalid(String(message));
-    }
+    const number = kind === 'number' ? value : kind === 'boolean' ? +value : entries ? entries.length : NaN;
+    let reason = core.option(key, kind, number, kind === 'string' ? value : '');
+    entries?.forEach((entry, index) => (reason ||= core.allowedOrigin(index, entry, originOf(entry))));
+    if (reason) throw invalid(reason);
     read[key] = value;
   }
   const base = globalThis.document?.baseURI ?? globalThis.location?.href;
   const origin = originOf(base);
-  core.start(origin === 'null' ? undefined : origin);
-  return new ConnectAuth(core, tokenSource(read.getToken), read.fetch ?? globalThis.fetch, base);
+  core.start(origin === 'null' ? '' : origin);
+  return new ConnectAuth(core, tokenSource(read.getToken), read.fetch ?? globalThis.fetch, base, read.scheme ?? 'JWT');
 }
 
 /** The entries of an array as strings ('' for any that is not one), without calling its methods. */
@@ -117,9 +120,10 @@ export class ConnectAuth {
 
   /**
    * Use createConnectAuth(options). `core` is the started wasm Core, `source` the token source
-   * adapter (source.js), `send` the fetch to send with, `base` the URL relative URLs resolve against.
+   * adapter (source.js), `send` the fetch to send with, `base` the URL relative URLs resolve
+   * against, `scheme` the checked `Authorization` scheme.
    */
-  constructor(core, source, send, base) {
+  constructor(core, source, send, base, scheme) {
     let isCore = false;
     try {
       isCore = typeof core?.tick === 'function';
@@ -130,7 +134,7 @@ export class ConnectAuth {
     this.#core = core;
     this.#source = source;
     this.#base = base;
-    this.#scheme = core.scheme();
+    this.#scheme = scheme;
     this.#send = (input, init) => {
       try {
         return Promise.resolve(send(input, init));
@@ -153,13 +157,12 @@ export class ConnectAuth {
       return Promise.reject(invalid(`token(options): ${read}; pass { signal?: AbortSignal, forceRefresh?: boolean }.`));
     }
     const { signal, forceRefresh } = read;
-    if (forceRefresh && this.#token !== undefined) this.#apply(this.#core.force(Date.now(), this.#token));
+    if (forceRefresh && this.#token !== undefined) this.#apply(this.#core.force(Date.now(), true));
     return this.#current(signal, false);
   }
 
   /** The decoded, UNVERIFIED claims of the current token. */
   claims() {
-    if (this.#claims === undefined && this.#token !== undefined) this.#claims = JSON.parse(this.#core.claimsJson());
     return this.#claims;
   }
 
@@ -168,12 +171,12 @@ export class ConnectAuth {
     const version = core.version();
     if (version !== this.#version) {
       this.#version = version;
-      const snapshot = { status: core.status() };
-      if (this.#token !== undefined) snapshot.claims = this.claims();
+      const snapshot = { status: STATUS[core.status()] };
+      if (this.#claims !== undefined) snapshot.claims = this.#claims;
       const expiresAt = core.expiresAt();
       if (!Number.isNaN(expiresAt)) snapshot.expiresAt = expiresAt;
-      const code = core.errorCode();
-      if (code) snapshot.error = connectTokenError(code, core.errorMessage());
+      const error = this.#error();
+      if (error) snapshot.error = error;
       this.#snapshot = Object.freeze(snapshot);
     }
     return this.#snapshot;
@@ -187,8 +190,8 @@ export class ConnectAuth {
   }
 
   stats() {
-    const [hostCalls, renewals, retries, failures] = this.#core.stats();
-    return { hostCalls, renewals, retries, failures };
+    const stat = (which) => this.#core.stat(which);
+    return { hostCalls: stat(0), renewals: stat(1), retries: stat(2), failures: stat(3) };
   }
 
   dispose() {
@@ -212,21 +215,35 @@ export class ConnectAuth {
       const at = core.wakeAt();
       this.#timer = Number.isNaN(at) ? undefined : setTimeout(this.#onPageEvent, Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_MS));
     }
-    if (todo & RENEWED) {
-      this.#token = core.token();
-      this.#header = `${this.#scheme} ${this.#token}`;
-      this.#claims = undefined;
-    }
-    const error = todo & (FAILED | ERROR) ? connectTokenError(core.stepErrorCode(), core.stepErrorMessage()) : undefined;
+    const error = todo & (FAILED | ERROR) ? this.#error() : undefined;
     if (todo & ASK) this.#ask(core.askId());
     if (todo & (READY | FAILED)) {
       const waiters = [...this.#waiters];
       this.#waiters.clear();
       for (const settle of waiters) settle(todo & READY ? undefined : error);
     }
-    if (todo & RENEWED) this.#emit({ type: 'renewed', claims: this.claims(), expiresAt: core.expiresAt() });
+    if (todo & RENEWED) this.#emit({ type: 'renewed', claims: this.#claims, expiresAt: core.expiresAt() });
     if (todo & ERROR) this.#emit({ type: 'error', error });
     if (todo & EXPIRED) this.#emit({ type: 'expired' });
+  }
+
+  /** The core's latest failure as a ConnectTokenError, or undefined. */
+  #error() {
+    const text = this.#core.error();
+    const space = text.indexOf(' ');
+    return text ? connectTokenError(text.slice(0, space), text.slice(space + 1)) : undefined;
+  }
+
+  /** The token source answered ask `id` with `token` (a string): the core judges what the browser read. */
+  #answered(id, token) {
+    const [shape, claims] = readClaims(token);
+    const todo = this.#core.answered(Date.now(), id, token === this.#token, shape, claimTime(claims?.exp), claimTime(claims?.iat));
+    if (todo & RENEWED) {
+      this.#token = token;
+      this.#header = `${this.#scheme} ${token}`;
+      this.#claims = claims;
+    }
+    this.#apply(todo);
   }
 
   #emit(event) {
@@ -241,7 +258,7 @@ export class ConnectAuth {
 
   #ask(id) {
     this.#source().then(
-      (token) => this.#apply(this.#core.answered(Date.now(), id, token)),
+      (token) => this.#answered(id, token),
       (reason) => {
         let kind = '';
         let detail = '';
@@ -281,7 +298,7 @@ export class ConnectAuth {
       const now = Date.now();
       this.#apply(this.#core.tick(now));
       if (this.#core.usable(now)) return this.#token;
-      if (this.#core.stopped()) throw connectTokenError(this.#core.errorCode(), this.#core.errorMessage());
+      if (this.#core.stopped()) throw this.#error();
       await this.#wait(signal, asFetch);
     }
   }
@@ -306,7 +323,7 @@ export class ConnectAuth {
   }
 
   #route(input, init) {
-    if (this.#disposed) return Promise.reject(connectTokenError('disposed', this.#core.errorMessage()));
+    if (this.#disposed) return Promise.reject(this.#error());
     // An init that is not an object is fetch's to refuse (TypeError), never ours to send.
     if (init != null && typeof init !== 'object' && typeof init !== 'function') return this.#send(input, init);
     const url = typeof input === 'string' ? input : input instanceof Request ? input.url : String(input);
@@ -327,7 +344,7 @@ export class ConnectAuth {
   async #replayIfRejected(response, input, authed, token, body, signal) {
     const bodyKind = body != null ? (body instanceof ReadableStream ? 2 : 1) : input?.body ? 3 : 0;
     if (!this.#core.shouldReplay(response.status, bodyKind)) return response;
-    this.#apply(this.#core.force(Date.now(), token));
+    this.#apply(this.#core.force(Date.now(), token === this.#token));
     let next;
     try {
       next = await this.#current(signal, true);

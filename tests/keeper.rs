@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{token, Host};
+use common::{token, Glued, Host};
 use connect_token::core::clock::{JUMP_EVIDENCE, MAX_OPTIMISM};
 use connect_token::core::error::{Code, Error};
 use connect_token::core::keeper::*;
@@ -13,12 +13,12 @@ use proptest::prelude::*;
 const T0: Millis = 1_764_000_000_000;
 const S: Millis = 1_000;
 
-fn keeper() -> Keeper {
-    Keeper::new(Settings::default())
+fn keeper() -> Glued {
+    Glued::new(Settings::default())
 }
 
 /// Asks once and answers with `raw`; returns the answer's step.
-fn first_token(keeper: &mut Keeper, now: Millis, raw: &str) -> Step {
+fn first_token(keeper: &mut Glued, now: Millis, raw: &str) -> Step {
     let ask = keeper.tick(now).ask.expect("asks at once");
     keeper.answered(now, ask, Ok(raw))
 }
@@ -37,7 +37,7 @@ fn asks_at_once_then_renews_margin_before_exp() {
 
 #[test]
 fn margin_is_clamped_to_half_the_lifetime() {
-    let mut k = Keeper::new(Settings { renew_margin: 600 * S, ..Settings::default() });
+    let mut k = Glued::new(Settings { renew_margin: 600 * S, ..Settings::default() });
     let step = first_token(&mut k, T0, &token(T0 / S, 60));
     assert_eq!(step.wake_at, Some(T0 + 30 * S));
 }
@@ -78,7 +78,7 @@ fn forced_renewal_waits_for_the_minimum_interval_and_is_shared() {
     k.answered(T0 + 2_100, ask, Ok(&second));
     // A 401 for the old token after the renewal changes nothing.
     assert_eq!(k.force(T0 + 2_200, &first).ask, None);
-    assert_eq!(k.usable(T0 + 2_200).unwrap().raw, second);
+    assert_eq!(k.usable_token(T0 + 2_200), Some(second.as_str()));
 }
 
 #[test]
@@ -309,7 +309,7 @@ proptest! {
     ) {
         let settings = Settings { renew_margin: margin_s * S, timeout: 10_000, jitter_seed: seed };
         let mut host = Host::new(T0, ttl, cache_margin_s);
-        let mut k = Keeper::new(settings);
+        let mut k = Glued::new(settings);
         let session = 8 * ttl * S;
         let mut page_now = T0 + skew;
         let mut end = page_now + session;
@@ -328,8 +328,8 @@ proptest! {
             } else if wake_at.is_some_and(|at| at <= page_now) || next_request <= page_now {
                 step = k.tick(page_now);
                 if next_request <= page_now {
-                    if let Some(held) = k.usable(page_now) {
-                        let remaining = host.true_remaining(&held.raw, page_now - skew);
+                    if let Some(held) = k.usable_token(page_now) {
+                        let remaining = host.true_remaining(held, page_now - skew);
                         prop_assert!(remaining > FINAL_WINDOW - MAX_OPTIMISM, "handed out with {remaining} ms left");
                     }
                     next_request = page_now + request_every;

@@ -17,6 +17,12 @@ extern "C" {
     static TOKEN_SOURCE: Function;
 }
 
+#[wasm_bindgen(module = "/js/claims.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = readClaims)]
+    fn read_claims(token: &str) -> Array;
+}
+
 #[wasm_bindgen(module = "/js/keeper.js")]
 extern "C" {
     type ConnectAuth;
@@ -62,6 +68,7 @@ export function install_ap(mode, ttl) {
   } } };
   return host;
 }
+export function b64url(text) { return b64(text); }
 export function remove_ap() { delete globalThis.AP; }
 export function release_all(host) { for (const resolve of host.pending.splice(0)) { const token = make_token(900); host.tokens.push(token); resolve(token); } }
 // A fetch that records what it was given. status(call) picks each response's status.
@@ -86,6 +93,7 @@ export function throwing_options() { return { get timeoutMs() { throw new Error(
 "#)]
 extern "C" {
     fn make_token(ttl: f64) -> String;
+    fn b64url(text: &str) -> String;
     fn install_ap(mode: &str, ttl: f64) -> JsValue;
     fn remove_ap();
     fn release_all(host: &JsValue);
@@ -392,4 +400,30 @@ fn bad_options_are_invalid_options_with_a_reason() {
         assert!(get(&error, "message").as_string().unwrap().len() > 20);
     }
     let _ = (options(&JsValue::UNDEFINED), noop());
+}
+
+#[wasm_bindgen_test]
+fn claims_are_read_by_the_browsers_parsers_into_the_shapes_the_core_judges() {
+    let claims = |json: &str| format!("eyJhbGciOiJIUzI1NiJ9.{}.sig", b64url(json));
+    let cases = [
+        (String::new(), 1),
+        ("a.b".into(), 1),
+        ("a.b.c.d".into(), 1),
+        ("h.e30*.s".into(), 2),
+        ("h.e3+0.s".into(), 2),
+        ("h.abcde.s".into(), 2),
+        ("h.ww.s".into(), 3), // the lone byte 0xC3
+        (claims("not json"), 4),
+        (claims("{\"exp\":1"), 4),
+        (claims("[1764000900]"), 5),
+        (claims("42"), 5),
+        (claims("null"), 5),
+        (claims("{}"), 0),
+    ];
+    for (token, shape) in cases {
+        assert_eq!(read_claims(&token).get(0).as_f64(), Some(f64::from(shape)), "{token}");
+    }
+    let read = read_claims(&claims(r#"{"exp":1764000900,"name":"Zoë 日本 🚀"}"#));
+    assert_eq!(number(&read.get(1), "exp"), 1_764_000_900.0);
+    assert_eq!(get(&read.get(1), "name").as_string().as_deref(), Some("Zoë 日本 🚀"));
 }

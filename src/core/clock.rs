@@ -92,7 +92,8 @@ impl IssuerClock {
         // renewals are not early, but never more than MAX_OPTIMISM before the late end, so a slow
         // host cannot make a token look fresher than that. A round trip longer than
         // MAX_ROUND_TRIP (the page slept while asking) is not evidence.
-        let asked_at = asked_at.clamp(page_now.saturating_sub(MAX_ROUND_TRIP), page_now);
+        // (max/min, not clamp: clamp's panic path would add core::fmt to the wasm.)
+        let asked_at = asked_at.max(page_now.saturating_sub(MAX_ROUND_TRIP)).min(page_now);
         let minted = issued_at.map(|iat| {
             let early = iat.saturating_sub(page_now);
             let late = iat.saturating_add(1_000).saturating_sub(asked_at);

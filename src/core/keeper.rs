@@ -17,9 +17,8 @@
 
 use super::clock::{IssuerClock, Reading};
 use super::error::{Code, Error};
-use super::token::decode;
+use super::token::{times, Read};
 use super::Millis;
-use alloc::string::String;
 use alloc::vec::Vec;
 
 /// No token is handed out within this time of its expiry (by the clock estimate).
@@ -53,13 +52,19 @@ impl Default for Settings {
 /// Identifies one ask, so that a late answer to an ask that timed out is ignored.
 pub type AskId = u64;
 
-/// The token the keeper holds.
+/// A token the source answered, as the glue saw it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Answer {
+    /// Whether it is the very token the keeper holds (the host's cache handed it back). The glue
+    /// keeps the token string; the keeper only its times.
+    pub same_as_held: bool,
+    /// What the browser read from its claims.
+    pub read: Read,
+}
+
+/// The token the keeper holds (the glue keeps the string: [`Notice::Renewed`] says when).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Held {
-    /// The token itself.
-    pub raw: String,
-    /// Its claims as JSON text.
-    pub claims_json: String,
     /// `exp` by the issuer's clock, in milliseconds.
     pub expires_at: Millis,
     /// How long before `exp` it is renewed.
@@ -146,14 +151,16 @@ struct Ask {
 /// The renewal state machine. Every method takes the page's time (`Date.now()`) as `now`.
 ///
 /// ```
-/// use connect_token::core::keeper::{Keeper, Settings, Release};
+/// use connect_token::core::keeper::{Answer, Keeper, Notice, Release, Settings};
+/// use connect_token::core::token::Read;
 /// let mut keeper = Keeper::new(Settings::default());
 /// let step = keeper.tick(1_000);
 /// let ask = step.ask.expect("a new keeper asks for its first token at once");
-/// # let token = "eyJhbGciOiJIUzI1NiJ9.eyJpYXQiOjEsImV4cCI6OTAxfQ.c2ln"; // iat 1 s, exp 901 s
-/// let step = keeper.answered(1_050, ask, Ok(token));
+/// let read = Read::Claims { exp: Some(901.0), iat: Some(1.0) };
+/// let step = keeper.answered(1_050, ask, Ok(Answer { same_as_held: false, read }));
 /// assert_eq!(step.release, Some(Release::Ready));
-/// assert_eq!(keeper.usable(1_050).map(|held| held.raw.as_str()), Some(token));
+/// assert_eq!(step.notices, [Notice::Renewed]);
+/// assert_eq!(keeper.usable(1_050).map(|held| held.expires_at), Some(901_000));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Keeper {
@@ -267,11 +274,12 @@ impl Keeper {
         self.plan(now, Step::default())
     }
 
-    /// A request was rejected with the token `rejected` (or `token({forceRefresh})` was called
-    /// with it): renew before handing it out again. Does nothing if a newer token is held.
-    pub fn force(&mut self, now: Millis, rejected: &str) -> Step {
+    /// A request was rejected with a token (or `token({forceRefresh})` was called with it):
+    /// renew before handing it out again. Does nothing unless that token is the one held
+    /// (`rejected_is_held`), so a 401 for an older token does not renew a newer one.
+    pub fn force(&mut self, now: Millis, rejected_is_held: bool) -> Step {
         self.rebase(now);
-        if self.held.as_ref().is_some_and(|held| held.raw == rejected) && !self.forced {
+        if rejected_is_held && self.held.is_some() && !self.forced {
             self.forced = true;
             self.reask_at = None;
             self.version += 1;
@@ -280,7 +288,7 @@ impl Keeper {
     }
 
     /// The token source answered ask `id` with a token or an error.
-    pub fn answered(&mut self, now: Millis, id: AskId, answer: Result<&str, Error>) -> Step {
+    pub fn answered(&mut self, now: Millis, id: AskId, answer: Result<Answer, Error>) -> Step {
         self.rebase(now);
         let mut step = Step::default();
         let Some(ask) = self.ask.filter(|ask| ask.id == id && !self.stopped) else {
@@ -288,7 +296,7 @@ impl Keeper {
         };
         self.ask = None;
         self.version += 1;
-        match answer.and_then(|raw| self.accept(ask.started_at, now, raw)) {
+        match answer.and_then(|answer| self.accept(ask.started_at, now, answer)) {
             Ok(renewed) => {
                 self.failures = 0;
                 self.retry_at = None;
@@ -319,10 +327,10 @@ impl Keeper {
         step
     }
 
-    /// Decodes and judges an answer; `Ok(true)` for a new token, `Ok(false)` for the held one.
-    fn accept(&mut self, asked_at: Millis, now: Millis, raw: &str) -> Result<bool, Error> {
-        let decoded = decode(raw).map_err(|error| Error::new(Code::MalformedToken, error.message()))?;
-        let reissued = self.held.as_ref().is_some_and(|held| held.raw == raw);
+    /// Judges an answer; `Ok(true)` for a new token, `Ok(false)` for the held one.
+    fn accept(&mut self, asked_at: Millis, now: Millis, answer: Answer) -> Result<bool, Error> {
+        let decoded = times(answer.read).map_err(|message| Error::new(Code::MalformedToken, message))?;
+        let reissued = answer.same_as_held && self.held.is_some();
         let reading = self.clock.observe(asked_at, now, decoded.issued_at, decoded.expires_at, reissued);
         if reading == Reading::Expired {
             return Err(expired_token());
@@ -343,7 +351,7 @@ impl Keeper {
         let lifetime = decoded.expires_at - decoded.issued_at.unwrap_or(self.clock.issuer_now(now));
         let margin = self.settings.renew_margin.min(lifetime / 2).min(self.source_margin.unwrap_or(Millis::MAX));
         let margin = margin.max(FINAL_WINDOW + MIN_ASK_INTERVAL);
-        let held = Held { raw: raw.into(), claims_json: decoded.claims_json, expires_at: decoded.expires_at, margin };
+        let held = Held { expires_at: decoded.expires_at, margin };
         if self.clock.issuer_now(now) >= held.expires_at - FINAL_WINDOW {
             return Err(expired_token());
         }

@@ -5,7 +5,6 @@
 use alloc::string::String;
 pub mod clock;
 pub mod error;
-pub mod json;
 pub mod keeper;
 pub mod options;
 pub mod origin;

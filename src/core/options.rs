@@ -7,6 +7,11 @@ use alloc::string::String;
 /// The longest wait a browser timer can express (2^31 − 1 ms, about 24.8 days).
 pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
+/// What `renewMarginSeconds` must be.
+pub const MARGIN_RULE: &str = "renewMarginSeconds must be a number of seconds from 0 to 86400 (default 60).";
+/// What `timeoutMs` must be.
+pub const TIMEOUT_RULE: &str = "timeoutMs must be a number of milliseconds from 1 to 2147483647 (default 10000).";
+
 /// Checks `renewMarginSeconds` and returns it in milliseconds (default 60 s).
 ///
 /// ```
@@ -18,7 +23,7 @@ pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 pub fn renew_margin(seconds: Option<f64>) -> Result<Millis, Error> {
     let seconds = seconds.unwrap_or(60.0);
     if !(0.0..=86_400.0).contains(&seconds) {
-        return Err(invalid("renewMarginSeconds must be a number of seconds from 0 to 86400 (default 60)."));
+        return Err(invalid(MARGIN_RULE));
     }
     Ok((seconds * 1000.0) as Millis)
 }
@@ -34,7 +39,7 @@ pub fn renew_margin(seconds: Option<f64>) -> Result<Millis, Error> {
 pub fn timeout(ms: Option<f64>) -> Result<Millis, Error> {
     let ms = ms.unwrap_or(10_000.0);
     if !(1.0..=MAX_TIMER_MS).contains(&ms) {
-        return Err(invalid("timeoutMs must be a number of milliseconds from 1 to 2147483647 (default 10000)."));
+        return Err(invalid(TIMEOUT_RULE));
     }
     Ok(ms as Millis)
 }
@@ -48,7 +53,7 @@ pub fn timeout(ms: Option<f64>) -> Result<Millis, Error> {
 /// assert!(scheme(Some("Bearer")).is_ok());
 /// assert!(scheme(Some("JWT\r\nX-Evil: 1")).is_err());
 /// ```
-pub fn scheme(value: Option<&str>) -> Result<String, Error> {
+pub fn scheme(value: Option<&str>) -> Result<&str, Error> {
     let value = value.unwrap_or("JWT");
     // An HTTP token (RFC 9110 tchar): no spaces, no separators, no control characters.
     let is_tchar = |byte: u8| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte);
@@ -57,7 +62,7 @@ pub fn scheme(value: Option<&str>) -> Result<String, Error> {
             "scheme must be one HTTP token such as \"JWT\" (the default, which atlassian-connect-express requires).",
         ));
     }
-    Ok(value.into())
+    Ok(value)
 }
 
 /// Checks one entry of `allowedOrigins` after the URL parser read it: `parsed_origin` is what

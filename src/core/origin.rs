@@ -41,8 +41,8 @@ pub fn scope(url: &str, allowed: &[String]) -> Scope {
     }
     // No ":" before the first "/", "?" or "#": no scheme, so a path relative to the base ("api/x",
     // "./x", "?q", or "" itself).
-    let end = bytes.iter().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(bytes.len());
-    if !bytes[..end].contains(&b':') {
+    let mut before_path = bytes.iter().take_while(|b| !matches!(b, b'/' | b'?' | b'#'));
+    if !before_path.any(|b| *b == b':') {
         return Scope::SameAsBase;
     }
     for origin in allowed {

@@ -3,18 +3,19 @@
 //! token source, `fetch`) are bound in JavaScript, which keeps the wasm small (see BENCHMARKS.md).
 //!
 //! After each event (`tick`, `force`, `answered`, `failed`, `dispose`) the glue gets a bit set
-//! saying what to do, and reads the details through the getters.
+//! saying what to do, and reads the details through the getters. Every export costs wasm and
+//! glue, so there are few, and they take and give numbers and strings only (no `JsValue`).
 
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 mod options;
 
 use crate::core::error::Error;
-use crate::core::keeper::{Keeper, Notice, Release, Settings, Step};
+use crate::core::keeper::{Answer, AskId, Keeper, Notice, Release, Settings, Status, Step};
 use crate::core::origin::{is_allowed, scope, Scope};
 use crate::core::replay::{should_replay, Body};
 use crate::core::source::{failure, Failure};
+use crate::core::token::Read;
 use crate::core::Millis;
 use options::Options;
 use wasm_bindgen::prelude::*;
@@ -27,11 +28,11 @@ pub mod bits {
     pub const WAKE: u32 = 2;
     /// A usable token is held: settle waiting callers with it.
     pub const READY: u32 = 4;
-    /// The ask failed: reject waiting callers with `stepErrorCode()` / `stepErrorMessage()`.
+    /// The ask failed: reject waiting callers with `error()`.
     pub const FAILED: u32 = 8;
-    /// A new token arrived: read `token()`, tell subscribers `renewed`.
+    /// The token just answered is the new one: keep it, tell subscribers `renewed`.
     pub const RENEWED: u32 = 16;
-    /// Tell subscribers `error` (with the step's error).
+    /// Tell subscribers `error` (with `error()`).
     pub const ERROR: u32 = 32;
     /// Tell subscribers `expired`.
     pub const EXPIRED: u32 = 64;
@@ -41,7 +42,7 @@ pub mod bits {
 ///
 /// ```ignore
 /// const core = new Core(Math.random());
-/// core.option('timeoutMs', 5000, undefined, undefined); // throws the reason if invalid
+/// core.option('timeoutMs', 'number', 5000, ''); // "" or the reason it is invalid
 /// core.start(location.origin);
 /// const todo = core.tick(Date.now()); // bits: ASK, WAKE, ...
 /// ```
@@ -49,7 +50,7 @@ pub mod bits {
 pub struct Core {
     options: Options,
     keeper: Keeper,
-    step: Step,
+    ask: Option<AskId>,
     reported_wake: Option<Millis>,
     allowed: Vec<String>,
     base_allowed: bool,
@@ -63,38 +64,32 @@ impl Core {
         Core {
             options: Options::new(seed.to_bits()),
             keeper: Keeper::new(Settings::default()),
-            step: Step::default(),
+            ask: None,
             reported_wake: None,
             allowed: Vec::new(),
             base_allowed: false,
         }
     }
 
-    /// Checks and records one option; throws the reason (a string) if it is invalid.
-    pub fn option(
-        &mut self,
-        key: &str,
-        value: &JsValue,
-        entries: Option<Vec<String>>,
-        parsed: Option<Vec<String>>,
-    ) -> Result<(), String> {
-        self.options.set(key, value, entries, parsed).map_err(|error| error.message)
+    /// Checks and records one option (see `Options::set` for `kind`, `number`, `text`); returns
+    /// "" or why it is invalid.
+    pub fn option(&mut self, key: &str, kind: &str, number: f64, text: &str) -> String {
+        reason(self.options.set(key, kind, number, text))
+    }
+
+    /// Checks and records entry `index` of `allowedOrigins`; returns "" or why it is invalid.
+    #[wasm_bindgen(js_name = allowedOrigin)]
+    pub fn allowed_origin(&mut self, index: u32, entry: &str, parsed: &str) -> String {
+        reason(self.options.allowed_origin(index as usize, entry, parsed))
     }
 
     /// Applies the options; `base_origin` is the origin of the document's base URL (the default
-    /// allowed origin).
-    pub fn start(&mut self, base_origin: Option<String>) {
-        self.allowed = match self.options.allowed_origins.take() {
-            Some(origins) => origins,
-            None => base_origin.iter().cloned().collect(),
-        };
-        self.base_allowed = base_origin.is_some_and(|origin| self.allowed.contains(&origin));
+    /// allowed origin), "" if it has none.
+    pub fn start(&mut self, base_origin: &str) {
+        let base = Some(String::from(base_origin)).filter(|origin| !origin.is_empty());
+        self.allowed = self.options.allowed_origins.take().unwrap_or_else(|| base.iter().cloned().collect());
+        self.base_allowed = base.is_some_and(|origin| self.allowed.contains(&origin));
         self.keeper = Keeper::new(self.options.settings);
-    }
-
-    /// The `Authorization` scheme.
-    pub fn scheme(&self) -> String {
-        self.options.scheme.clone()
     }
 
     /// Time passed or the page woke up: re-check freshness.
@@ -103,22 +98,25 @@ impl Core {
         self.take(step)
     }
 
-    /// A request carrying `token` was rejected (401), or a fresh token was demanded.
-    pub fn force(&mut self, now: f64, token: &str) -> u32 {
-        let step = self.keeper.force(now as Millis, token);
+    /// A request carrying a token was rejected (401), or a fresh token was demanded;
+    /// `is_held` says whether that token is the one held.
+    pub fn force(&mut self, now: f64, is_held: bool) -> u32 {
+        let step = self.keeper.force(now as Millis, is_held);
         self.take(step)
     }
 
-    /// The token source answered ask `id` with `token`.
-    pub fn answered(&mut self, now: f64, id: u32, token: &str) -> u32 {
-        let step = self.keeper.answered(now as Millis, u64::from(id), Ok(token));
+    /// The token source answered ask `id` with a token: `same` if it is the one held, and what
+    /// `js/claims.js` read from it (`shape`; `exp` and `iat` as they were, NaN if not numbers).
+    pub fn answered(&mut self, now: f64, id: u32, same: bool, shape: u32, exp: Option<f64>, iat: Option<f64>) -> u32 {
+        let answer = Answer { same_as_held: same, read: Read::from_shape(shape, exp, iat) };
+        let step = self.keeper.answered(now as Millis, AskId::from(id), Ok(answer));
         self.take(step)
     }
 
     /// The token source failed for ask `id`; `kind` is the adapter's name for how (js/source.js).
     pub fn failed(&mut self, now: f64, id: u32, kind: &str, detail: &str) -> u32 {
         let error = failure(Failure::from_name(kind), detail);
-        let step = self.keeper.answered(now as Millis, u64::from(id), Err(error));
+        let step = self.keeper.answered(now as Millis, AskId::from(id), Err(error));
         self.take(step)
     }
 
@@ -131,7 +129,7 @@ impl Core {
     /// The id of the ask the last step asked for.
     #[wasm_bindgen(js_name = askId)]
     pub fn ask_id(&self) -> u32 {
-        self.step.ask.map_or(0, |id| id as u32)
+        self.ask.map_or(0, |id| id as u32)
     }
 
     /// When to call `tick` next (page time, ms), or NaN.
@@ -140,32 +138,19 @@ impl Core {
         self.reported_wake.map_or(f64::NAN, |at| at as f64)
     }
 
-    /// The last step's error code (for `FAILED` and `ERROR`).
-    #[wasm_bindgen(js_name = stepErrorCode)]
-    pub fn step_error_code(&self) -> String {
-        self.step_error().map_or("", |error| error.code.as_str()).into()
-    }
-
-    /// The last step's error message.
-    #[wasm_bindgen(js_name = stepErrorMessage)]
-    pub fn step_error_message(&self) -> String {
-        self.step_error().map_or_else(String::new, |error| error.message.clone())
+    /// The latest failure, until a token arrives, as its code, a space and its message ("" if
+    /// none). A step that fails waiting callers or tells subscribers `error` sets it.
+    pub fn error(&self) -> String {
+        let Some(error) = self.keeper.last_error() else { return String::new() };
+        let mut text = String::from(error.code.as_str());
+        text.push(' ');
+        text.push_str(&error.message);
+        text
     }
 
     /// Whether the held token may be handed out now.
     pub fn usable(&self, now: f64) -> bool {
         self.keeper.usable(now as Millis).is_some()
-    }
-
-    /// The held token.
-    pub fn token(&self) -> Option<String> {
-        self.keeper.held().map(|held| held.raw.clone())
-    }
-
-    /// The held token's claims as JSON text.
-    #[wasm_bindgen(js_name = claimsJson)]
-    pub fn claims_json(&self) -> Option<String> {
-        self.keeper.held().map(|held| held.claims_json.clone())
     }
 
     /// When the held token expires, in page time (ms), or NaN.
@@ -174,9 +159,14 @@ impl Core {
         self.keeper.expires_at_page_time().map_or(f64::NAN, |at| at as f64)
     }
 
-    /// `idle`, `fresh`, `renewing` or `failed`.
-    pub fn status(&self) -> String {
-        self.keeper.status().as_str().into()
+    /// 0 `idle`, 1 `fresh`, 2 `renewing`, 3 `failed`.
+    pub fn status(&self) -> u32 {
+        match self.keeper.status() {
+            Status::Idle => 0,
+            Status::Fresh => 1,
+            Status::Renewing => 2,
+            Status::Failed => 3,
+        }
     }
 
     /// Changes whenever the snapshot would.
@@ -184,35 +174,29 @@ impl Core {
         self.keeper.version() as f64
     }
 
-    /// `[hostCalls, renewals, retries, failures]`.
-    pub fn stats(&self) -> Vec<u32> {
+    /// Counter `which`: 0 hostCalls, 1 renewals, 2 retries, 3 failures.
+    pub fn stat(&self, which: u32) -> u32 {
         let stats = self.keeper.stats();
-        vec![stats.host_calls, stats.renewals, stats.retries, stats.failures]
+        [stats.host_calls, stats.renewals, stats.retries, stats.failures].get(which as usize).copied().unwrap_or(0)
     }
 
-    /// The latest failure's code, until a token arrives ("" if none).
-    #[wasm_bindgen(js_name = errorCode)]
-    pub fn error_code(&self) -> String {
-        self.keeper.last_error().map_or("", |error| error.code.as_str()).into()
-    }
-
-    /// The latest failure's message.
-    #[wasm_bindgen(js_name = errorMessage)]
-    pub fn error_message(&self) -> String {
-        self.keeper.last_error().map_or_else(String::new, |error| error.message.clone())
-    }
-
-    /// Whether the keeper stopped (fatal failure or dispose); `errorCode()` says why.
+    /// Whether the keeper stopped (fatal failure or dispose); `error()` says why.
     pub fn stopped(&self) -> bool {
         self.keeper.stopped_by().is_some()
     }
 
     /// One call per request, for speed: re-checks freshness (the bits of `tick`, to carry out),
-    /// plus `scope(url)` in bits 8–9 and, in bit 10, whether the held token is usable now.
+    /// plus the URL's scope in bits 8–9 (1 the token may go, 0 it may not, 2 only the URL parser
+    /// can tell: then `originAllowed` with the parsed origin) and, in bit 10, whether the held
+    /// token is usable now.
     pub fn request(&mut self, now: f64, url: &str) -> u32 {
         let todo = self.tick(now);
-        let usable = u32::from(self.usable(now)) << 10;
-        todo | self.scope(url) << 8 | usable
+        let scope = match scope(url, &self.allowed) {
+            Scope::Allowed => 1,
+            Scope::SameAsBase => u32::from(self.base_allowed),
+            Scope::NeedsParse => 2,
+        };
+        todo | scope << 8 | u32::from(self.usable(now)) << 10
     }
 
     /// Whether a parsed origin is allowed.
@@ -236,16 +220,6 @@ impl Core {
 }
 
 impl Core {
-    /// Whether a request to `url` may carry the token: 1 yes, 0 no, 2 only the URL parser can tell
-    /// (then `originAllowed` with the parsed origin); `request` reports it.
-    fn scope(&self, url: &str) -> u32 {
-        match scope(url, &self.allowed) {
-            Scope::Allowed => 1,
-            Scope::SameAsBase => u32::from(self.base_allowed),
-            Scope::NeedsParse => 2,
-        }
-    }
-
     fn take(&mut self, step: Step) -> u32 {
         let mut todo = 0;
         if step.ask.is_some() {
@@ -267,17 +241,12 @@ impl Core {
                 Notice::Expired => bits::EXPIRED,
             };
         }
-        self.step = step;
+        self.ask = step.ask;
         todo
     }
+}
 
-    fn step_error(&self) -> Option<&Error> {
-        match &self.step.release {
-            Some(Release::Failed(error)) => Some(error),
-            _ => self.step.notices.iter().find_map(|notice| match notice {
-                Notice::Failed(error) => Some(error),
-                _ => None,
-            }),
-        }
-    }
+/// "" for a valid option, else why not.
+fn reason(result: Result<(), Error>) -> String {
+    result.err().map(|error| error.message).unwrap_or_default()
 }

@@ -1,7 +1,12 @@
-//! Test helpers: real-shaped context JWTs and a model of the Connect host's token cache.
+//! Test helpers: real-shaped context JWTs, a model of the Connect host's token cache, and a
+//! model of the glue (`js/keeper.js`), which keeps the token string and reads its claims.
 #![allow(dead_code)]
 
+use connect_token::core::error::Error;
+use connect_token::core::keeper::{Answer, AskId, Keeper, Notice, Settings, Step};
+use connect_token::core::token::Read;
 use connect_token::core::Millis;
+use std::ops::{Deref, DerefMut};
 
 /// Unpadded base64url.
 pub fn base64url(bytes: &[u8]) -> String {
@@ -63,11 +68,95 @@ impl Host {
 
     /// How long the token `raw` truly has to live at the host's time `issuer_now`.
     pub fn true_remaining(&self, raw: &str, issuer_now: Millis) -> Millis {
-        let exp = connect_token::core::token::decode(raw).map(|d| d.expires_at).unwrap_or(0);
+        let exp = match read(raw) {
+            Read::Claims { exp: Some(exp), .. } => (exp * 1000.0) as Millis,
+            _ => 0,
+        };
         exp - issuer_now
     }
 
     pub fn minted(&self) -> u64 {
         self.minted
+    }
+}
+
+/// What `js/claims.js` reads from a token, for the tokens these helpers make (and "not.a.jwt").
+pub fn read(raw: &str) -> Read {
+    let segments: Vec<&str> = raw.split('.').collect();
+    let [_, claims, _] = segments[..] else { return Read::Segments };
+    let Some(text) = base64url_decode(claims).and_then(|bytes| String::from_utf8(bytes).ok()) else {
+        return Read::Base64;
+    };
+    let number = |name: &str| {
+        let start = text.find(&format!("\"{name}\":"))? + name.len() + 3;
+        let digits: String = text[start..].chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
+        Some(digits.parse::<f64>().unwrap_or(f64::NAN))
+    };
+    if !text.starts_with('{') {
+        return Read::Json;
+    }
+    Read::Claims { exp: number("exp"), iat: number("iat") }
+}
+
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let (mut out, mut buffer, mut bits) = (Vec::new(), 0u32, 0);
+    for byte in text.bytes() {
+        buffer = buffer << 6 | ALPHABET.iter().position(|a| *a == byte)? as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// A keeper driven the way `js/keeper.js` drives it: token strings in, the string of the token
+/// held kept here (the keeper keeps only its times).
+pub struct Glued {
+    keeper: Keeper,
+    held: Option<String>,
+}
+
+impl Glued {
+    pub fn new(settings: Settings) -> Glued {
+        Glued { keeper: Keeper::new(settings), held: None }
+    }
+
+    /// The token source answered ask `id` with the token `raw`, or failed.
+    pub fn answered(&mut self, now: Millis, id: AskId, answer: Result<&str, Error>) -> Step {
+        let answer =
+            answer.map(|raw| (raw, Answer { same_as_held: self.held.as_deref() == Some(raw), read: read(raw) }));
+        let raw = answer.as_ref().ok().map(|(raw, _)| raw.to_string());
+        let step = self.keeper.answered(now, id, answer.map(|(_, answer)| answer));
+        if step.notices.contains(&Notice::Renewed) {
+            self.held = raw;
+        }
+        step
+    }
+
+    /// A request with the token `raw` was rejected.
+    pub fn force(&mut self, now: Millis, raw: &str) -> Step {
+        let is_held = self.held.as_deref() == Some(raw);
+        self.keeper.force(now, is_held)
+    }
+
+    /// The token string handed out now, if any.
+    pub fn usable_token(&self, now: Millis) -> Option<&str> {
+        self.keeper.usable(now).and(self.held.as_deref())
+    }
+}
+
+impl Deref for Glued {
+    type Target = Keeper;
+    fn deref(&self) -> &Keeper {
+        &self.keeper
+    }
+}
+
+impl DerefMut for Glued {
+    fn deref_mut(&mut self) -> &mut Keeper {
+        &mut self.keeper
     }
 }
