@@ -12,13 +12,15 @@ export function readClaims(token) {
   const parts = token.split('.');
   if (parts.length !== 3) return [1];
   const segment = parts[1];
-  let bytes;
+  let binary;
   try {
     if (!/^[\w-]*$/.test(segment)) throw segment;
-    bytes = Uint8Array.from(atob(segment.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+    binary = atob(segment.replace(/-/g, '+').replace(/_/g, '/'));
   } catch {
     return [2];
   }
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   let text;
   try {
     text = utf8.decode(bytes);

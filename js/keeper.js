@@ -16,6 +16,15 @@ const USABLE = 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const PAGE_EVENTS = ['focus', 'online', 'pageshow'];
 const STATUS = ['idle', 'fresh', 'renewing', 'failed'];
+// The numbers core.get(field) reads (`field` in src/wasm/mod.rs).
+const ASK_ID = 0;
+const WAKE_AT = 1;
+const EXPIRES_AT = 2;
+const VERSION = 3;
+const STATUS_INDEX = 4;
+const STOPPED = 5;
+const USABLE_NOW = 6;
+const HOST_CALLS = 7;
 
 /** Makes the one error type of the library: an Error named ConnectTokenError with a code. */
 export function connectTokenError(code, message) {
@@ -26,6 +35,13 @@ export function connectTokenError(code, message) {
 }
 
 const invalid = (message) => connectTokenError('invalid-options', message);
+
+/** The core's latest error (`error()` gives "code message") as a ConnectTokenError, or undefined. */
+const errorOf = (core) => {
+  const text = core.error();
+  const space = text.indexOf(' ');
+  return text ? connectTokenError(text.slice(0, space), text.slice(space + 1)) : undefined;
+};
 
 const originOf = (url, base) => {
   try {
@@ -59,9 +75,9 @@ export function startConnectAuth(core, options, tokenSource) {
       throw invalid(`Reading options.${key} threw; pass plain values.`);
     }
     const number = kind === 'number' ? value : kind === 'boolean' ? +value : entries ? entries.length : NaN;
-    let reason = core.option(key, kind, number, kind === 'string' ? value : '');
-    entries?.forEach((entry, index) => (reason ||= core.allowedOrigin(index, entry, originOf(entry))));
-    if (reason) throw invalid(reason);
+    let valid = core.option(key, kind, number, kind === 'string' ? value : '');
+    entries?.forEach((entry, index) => (valid &&= core.allowedOrigin(index, entry, originOf(entry))));
+    if (!valid) throw errorOf(core);
     read[key] = value;
   }
   const base = globalThis.document?.baseURI ?? globalThis.location?.href;
@@ -168,12 +184,12 @@ export class ConnectAuth {
 
   snapshot() {
     const core = this.#core;
-    const version = core.version();
+    const version = core.get(VERSION);
     if (version !== this.#version) {
       this.#version = version;
-      const snapshot = { status: STATUS[core.status()] };
+      const snapshot = { status: STATUS[core.get(STATUS_INDEX)] };
       if (this.#claims !== undefined) snapshot.claims = this.#claims;
-      const expiresAt = core.expiresAt();
+      const expiresAt = core.get(EXPIRES_AT);
       if (!Number.isNaN(expiresAt)) snapshot.expiresAt = expiresAt;
       const error = this.#error();
       if (error) snapshot.error = error;
@@ -190,7 +206,7 @@ export class ConnectAuth {
   }
 
   stats() {
-    const stat = (which) => this.#core.stat(which);
+    const stat = (offset) => this.#core.get(HOST_CALLS + offset);
     return { hostCalls: stat(0), renewals: stat(1), retries: stat(2), failures: stat(3) };
   }
 
@@ -212,26 +228,23 @@ export class ConnectAuth {
     const core = this.#core;
     if (todo & WAKE) {
       clearTimeout(this.#timer);
-      const at = core.wakeAt();
+      const at = core.get(WAKE_AT);
       this.#timer = Number.isNaN(at) ? undefined : setTimeout(this.#onPageEvent, Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_MS));
     }
     const error = todo & (FAILED | ERROR) ? this.#error() : undefined;
-    if (todo & ASK) this.#ask(core.askId());
+    if (todo & ASK) this.#ask(core.get(ASK_ID));
     if (todo & (READY | FAILED)) {
       const waiters = [...this.#waiters];
       this.#waiters.clear();
       for (const settle of waiters) settle(todo & READY ? undefined : error);
     }
-    if (todo & RENEWED) this.#emit({ type: 'renewed', claims: this.#claims, expiresAt: core.expiresAt() });
+    if (todo & RENEWED) this.#emit({ type: 'renewed', claims: this.#claims, expiresAt: core.get(EXPIRES_AT) });
     if (todo & ERROR) this.#emit({ type: 'error', error });
     if (todo & EXPIRED) this.#emit({ type: 'expired' });
   }
 
-  /** The core's latest failure as a ConnectTokenError, or undefined. */
   #error() {
-    const text = this.#core.error();
-    const space = text.indexOf(' ');
-    return text ? connectTokenError(text.slice(0, space), text.slice(space + 1)) : undefined;
+    return errorOf(this.#core);
   }
 
   /** The token source answered ask `id` with `token` (a string): the core judges what the browser read. */
@@ -297,8 +310,8 @@ export class ConnectAuth {
     for (;;) {
       const now = Date.now();
       this.#apply(this.#core.tick(now));
-      if (this.#core.usable(now)) return this.#token;
-      if (this.#core.stopped()) throw this.#error();
+      if (this.#core.get(USABLE_NOW, now)) return this.#token;
+      if (this.#core.get(STOPPED)) throw this.#error();
       await this.#wait(signal, asFetch);
     }
   }

@@ -7,8 +7,8 @@ crate=connect_token
 out="pkg.tmp.$$"
 trap 'rm -rf "$out"' EXIT
 cargo build --quiet --lib --target wasm32-unknown-unknown --release --no-default-features
-wasm-bindgen --target web --no-typescript --out-dir "$out" "target/wasm32-unknown-unknown/release/$crate.wasm"
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory \
+wasm-bindgen --target web --no-typescript --encode-into always --out-dir "$out" "target/wasm32-unknown-unknown/release/$crate.wasm"
+node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features --enable-bulk-memory \
   --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types \
   --enable-multivalue -o "$out/${crate}_bg.wasm" "$out/${crate}_bg.wasm"
 cp js/index.js js/index.d.ts js/keeper.js js/source.js js/claims.js js/react.js js/react.d.ts js/package.json README.md "$out/"

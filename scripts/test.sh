@@ -22,7 +22,7 @@ CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --
 
 say "release package and size budget"
 ./scripts/build.sh
-./scripts/size.sh "${SIZE_BUDGET:-30000}"
+./scripts/size.sh "${SIZE_BUDGET:-16000}"
 
 say "host simulator self-test"
 npm_ci www/sim

@@ -7,7 +7,6 @@
 //! glue, so there are few, and they take and give numbers and strings only (no `JsValue`).
 
 use alloc::string::String;
-use alloc::vec::Vec;
 mod options;
 
 use crate::core::error::Error;
@@ -22,9 +21,9 @@ use wasm_bindgen::prelude::*;
 
 /// Bits of the value every event method returns.
 pub mod bits {
-    /// Ask the token source now, tagging the answer with `askId()`.
+    /// Ask the token source now, tagging the answer with `get(field::ASK_ID)`.
     pub const ASK: u32 = 1;
-    /// The wake-up time changed: reschedule the timer to `wakeAt()` (NaN: none).
+    /// The wake-up time changed: reschedule the timer to `get(field::WAKE_AT)` (NaN: none).
     pub const WAKE: u32 = 2;
     /// A usable token is held: settle waiting callers with it.
     pub const READY: u32 = 4;
@@ -36,6 +35,32 @@ pub mod bits {
     pub const ERROR: u32 = 32;
     /// Tell subscribers `expired`.
     pub const EXPIRED: u32 = 64;
+}
+
+/// The numbers `Core::get` reads (one export for all of them: each export costs wasm and glue).
+pub mod field {
+    /// The id of the ask the last step asked for.
+    pub const ASK_ID: u32 = 0;
+    /// When to call `tick` next (page time, ms), or NaN.
+    pub const WAKE_AT: u32 = 1;
+    /// When the held token expires, in page time (ms), or NaN.
+    pub const EXPIRES_AT: u32 = 2;
+    /// Changes whenever the snapshot would.
+    pub const VERSION: u32 = 3;
+    /// 0 `idle`, 1 `fresh`, 2 `renewing`, 3 `failed`.
+    pub const STATUS: u32 = 4;
+    /// 1 if the keeper stopped (fatal failure or dispose; `error()` says why), else 0.
+    pub const STOPPED: u32 = 5;
+    /// 1 if the held token may be handed out at `now`, else 0.
+    pub const USABLE: u32 = 6;
+    /// `stats().hostCalls`.
+    pub const HOST_CALLS: u32 = 7;
+    /// `stats().renewals`.
+    pub const RENEWALS: u32 = 8;
+    /// `stats().retries`.
+    pub const RETRIES: u32 = 9;
+    /// `stats().failures`.
+    pub const FAILURES: u32 = 10;
 }
 
 /// One keeper's decisions, driven by `js/keeper.js`.
@@ -52,8 +77,9 @@ pub struct Core {
     keeper: Keeper,
     ask: Option<AskId>,
     reported_wake: Option<Millis>,
-    allowed: Vec<String>,
     base_allowed: bool,
+    /// Why the last option was invalid.
+    invalid: Option<Error>,
 }
 
 #[wasm_bindgen]
@@ -66,29 +92,33 @@ impl Core {
             keeper: Keeper::new(Settings::default()),
             ask: None,
             reported_wake: None,
-            allowed: Vec::new(),
             base_allowed: false,
+            invalid: None,
         }
     }
 
-    /// Checks and records one option (see `Options::set` for `kind`, `number`, `text`); returns
-    /// "" or why it is invalid.
-    pub fn option(&mut self, key: &str, kind: &str, number: f64, text: &str) -> String {
-        reason(self.options.set(key, kind, number, text))
+    /// Checks and records one option (see `Options::set` for `kind`, `number`, `text`); if it
+    /// is invalid, returns false and `error()` says why.
+    pub fn option(&mut self, key: &str, kind: &str, number: f64, text: &str) -> bool {
+        let result = self.options.set(key, kind, number, text);
+        self.refuse(result)
     }
 
-    /// Checks and records entry `index` of `allowedOrigins`; returns "" or why it is invalid.
+    /// Checks and records entry `index` of `allowedOrigins`, like `option`.
     #[wasm_bindgen(js_name = allowedOrigin)]
-    pub fn allowed_origin(&mut self, index: u32, entry: &str, parsed: &str) -> String {
-        reason(self.options.allowed_origin(index as usize, entry, parsed))
+    pub fn allowed_origin(&mut self, index: u32, entry: &str, parsed: &str) -> bool {
+        let result = self.options.allowed_origin(index as usize, entry, parsed);
+        self.refuse(result)
     }
 
     /// Applies the options; `base_origin` is the origin of the document's base URL (the default
     /// allowed origin), "" if it has none.
     pub fn start(&mut self, base_origin: &str) {
-        let base = Some(String::from(base_origin)).filter(|origin| !origin.is_empty());
-        self.allowed = self.options.allowed_origins.take().unwrap_or_else(|| base.iter().cloned().collect());
-        self.base_allowed = base.is_some_and(|origin| self.allowed.contains(&origin));
+        let allowed = &mut self.options.allowed_origins;
+        if allowed.is_empty() && !base_origin.is_empty() {
+            allowed.push(base_origin.into());
+        }
+        self.base_allowed = !base_origin.is_empty() && allowed.iter().any(|origin| origin == base_origin);
         self.keeper = Keeper::new(self.options.settings);
     }
 
@@ -126,63 +156,40 @@ impl Core {
         self.take(step) | bits::WAKE
     }
 
-    /// The id of the ask the last step asked for.
-    #[wasm_bindgen(js_name = askId)]
-    pub fn ask_id(&self) -> u32 {
-        self.ask.map_or(0, |id| id as u32)
-    }
-
-    /// When to call `tick` next (page time, ms), or NaN.
-    #[wasm_bindgen(js_name = wakeAt)]
-    pub fn wake_at(&self) -> f64 {
-        self.reported_wake.map_or(f64::NAN, |at| at as f64)
-    }
-
     /// The latest failure, until a token arrives, as its code, a space and its message ("" if
     /// none). A step that fails waiting callers or tells subscribers `error` sets it.
     pub fn error(&self) -> String {
-        let Some(error) = self.keeper.last_error() else { return String::new() };
+        let Some(error) = self.invalid.as_ref().or(self.keeper.last_error()) else { return String::new() };
         let mut text = String::from(error.code.as_str());
         text.push(' ');
         text.push_str(&error.message);
         text
     }
 
-    /// Whether the held token may be handed out now.
-    pub fn usable(&self, now: f64) -> bool {
-        self.keeper.usable(now as Millis).is_some()
-    }
-
-    /// When the held token expires, in page time (ms), or NaN.
-    #[wasm_bindgen(js_name = expiresAt)]
-    pub fn expires_at(&self) -> f64 {
-        self.keeper.expires_at_page_time().map_or(f64::NAN, |at| at as f64)
-    }
-
-    /// 0 `idle`, 1 `fresh`, 2 `renewing`, 3 `failed`.
-    pub fn status(&self) -> u32 {
-        match self.keeper.status() {
-            Status::Idle => 0,
-            Status::Fresh => 1,
-            Status::Renewing => 2,
-            Status::Failed => 3,
+    /// One of the keeper's numbers, by [`field`]; `now` matters only for [`field::USABLE`].
+    pub fn get(&self, field: u32, now: f64) -> f64 {
+        let keeper = &self.keeper;
+        let time = |at: Option<Millis>| at.map_or(f64::NAN, |at| at as f64);
+        let stats = keeper.stats();
+        match field {
+            field::ASK_ID => self.ask.map_or(0.0, |id| id as f64),
+            field::WAKE_AT => time(self.reported_wake),
+            field::EXPIRES_AT => time(keeper.expires_at_page_time()),
+            field::VERSION => keeper.version() as f64,
+            field::STATUS => match keeper.status() {
+                Status::Idle => 0.0,
+                Status::Fresh => 1.0,
+                Status::Renewing => 2.0,
+                Status::Failed => 3.0,
+            },
+            field::STOPPED => f64::from(u8::from(keeper.stopped_by().is_some())),
+            field::USABLE => f64::from(u8::from(keeper.usable(now as Millis).is_some())),
+            field::HOST_CALLS => stats.host_calls.into(),
+            field::RENEWALS => stats.renewals.into(),
+            field::RETRIES => stats.retries.into(),
+            field::FAILURES => stats.failures.into(),
+            _ => f64::NAN,
         }
-    }
-
-    /// Changes whenever the snapshot would.
-    pub fn version(&self) -> f64 {
-        self.keeper.version() as f64
-    }
-
-    /// Counter `which`: 0 hostCalls, 1 renewals, 2 retries, 3 failures.
-    pub fn stat(&self, which: u32) -> u32 {
-        let stats = self.keeper.stats();
-        [stats.host_calls, stats.renewals, stats.retries, stats.failures].get(which as usize).copied().unwrap_or(0)
-    }
-
-    /// Whether the keeper stopped (fatal failure or dispose); `error()` says why.
-    pub fn stopped(&self) -> bool {
-        self.keeper.stopped_by().is_some()
     }
 
     /// One call per request, for speed: re-checks freshness (the bits of `tick`, to carry out),
@@ -191,18 +198,18 @@ impl Core {
     /// token is usable now.
     pub fn request(&mut self, now: f64, url: &str) -> u32 {
         let todo = self.tick(now);
-        let scope = match scope(url, &self.allowed) {
+        let scope = match scope(url, &self.options.allowed_origins) {
             Scope::Allowed => 1,
             Scope::SameAsBase => u32::from(self.base_allowed),
             Scope::NeedsParse => 2,
         };
-        todo | scope << 8 | u32::from(self.usable(now)) << 10
+        todo | scope << 8 | u32::from(self.keeper.usable(now as Millis).is_some()) << 10
     }
 
     /// Whether a parsed origin is allowed.
     #[wasm_bindgen(js_name = originAllowed)]
     pub fn origin_allowed(&self, origin: &str) -> bool {
-        is_allowed(origin, &self.allowed)
+        is_allowed(origin, &self.options.allowed_origins)
     }
 
     /// Whether a response with `status` is replayed once with a new token. `body`: 0 none,
@@ -220,6 +227,12 @@ impl Core {
 }
 
 impl Core {
+    /// Keeps an option's error for `error()`; whether the option was valid.
+    fn refuse(&mut self, result: Result<(), Error>) -> bool {
+        self.invalid = result.err();
+        self.invalid.is_none()
+    }
+
     fn take(&mut self, step: Step) -> u32 {
         let mut todo = 0;
         if step.ask.is_some() {
@@ -244,9 +257,4 @@ impl Core {
         self.ask = step.ask;
         todo
     }
-}
-
-/// "" for a valid option, else why not.
-fn reason(result: Result<(), Error>) -> String {
-    result.err().map(|error| error.message).unwrap_or_default()
 }

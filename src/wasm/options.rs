@@ -10,7 +10,8 @@ use alloc::vec::Vec;
 /// The options read so far (defaults until set).
 pub struct Options {
     pub settings: Settings,
-    pub allowed_origins: Option<Vec<String>>,
+    /// Empty until `allowedOrigins` is given (which must not be empty).
+    pub allowed_origins: Vec<String>,
     pub retry_unauthorized: bool,
 }
 
@@ -18,7 +19,7 @@ impl Options {
     pub fn new(jitter_seed: u64) -> Options {
         Options {
             settings: Settings { jitter_seed, ..Settings::default() },
-            allowed_origins: None,
+            allowed_origins: Vec::new(),
             retry_unauthorized: true,
         }
     }
@@ -59,7 +60,6 @@ impl Options {
                         "allowedOrigins is empty, so the token would never be sent; omit it to allow only the page's own origin.",
                     ));
                 }
-                self.allowed_origins = Some(Vec::new());
             }
             _ => return Err(unknown(key)),
         }
@@ -73,7 +73,7 @@ impl Options {
             return Err(not_an_origin(index));
         }
         let origin = options::allowed_origin(index, entry, parsed)?;
-        self.allowed_origins.get_or_insert_with(Vec::new).push(origin);
+        self.allowed_origins.push(origin);
         Ok(())
     }
 }
