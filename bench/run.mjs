@@ -2,7 +2,7 @@
 // and host calls, in one headless Chromium run. Prints a table and writes bench/results.json,
 // bench/chart.png and BENCHMARKS.md (at the repository root). Nothing here asserts a timing.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 import { serve } from './lib/server.mjs';
 import { mint } from './pages/mint.js';
 import { chartHtml } from './lib/chart.mjs';
-import { markdown } from './lib/report.mjs';
+import { markdown, SIZE_STEPS } from './lib/report.mjs';
 import { measure } from './lib/measure.mjs';
 import { CHROMIUM_PATH, CHROMIUM_ARGS } from '../www/chromium.mjs';
 
@@ -87,45 +87,6 @@ async function sizes() {
   return rows;
 }
 
-// 3. Claim decoding (native Rust, and wasm for the page) ---------------------------------------
-
-function cargo(args) {
-  execFileSync('cargo', args, { cwd: join(bench, 'decode'), stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-function buildDecode() {
-  log('building the decode bench (native + wasm)');
-  cargo(['build', '--quiet', '--release', '--bin', 'decode-bench']);
-  let wasm = null;
-  try {
-    cargo(['build', '--quiet', '--release', '--lib', '--target', 'wasm32-unknown-unknown']);
-    const dir = join(out, 'decode-wasm');
-    execFileSync('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', dir,
-      join(bench, 'decode', 'target', 'wasm32-unknown-unknown', 'release', 'decode_bench.wasm')]);
-    const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
-    const file = join(dir, 'decode_bench_bg.wasm');
-    if (existsSync(wasmOpt)) {
-      execFileSync(wasmOpt, ['-Oz', '--strip-debug', '--strip-producers', '--enable-bulk-memory',
-        '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals',
-        '--enable-reference-types', '--enable-multivalue', '-o', file, file]);
-      wasm = 'wasm-opt -Oz, as pkg/';
-    } else wasm = 'no wasm-opt (node_modules/.bin/wasm-opt missing at the repo root)';
-  } catch (error) {
-    log('the wasm decode bench could not be built; Chromium will time jwt-decode only:', error.message);
-  }
-  return wasm;
-}
-
-function decodeNative(token, perRound, rounds) {
-  const exe = join(bench, 'decode', 'target', 'release', 'decode-bench');
-  return JSON.parse(execFileSync(exe, [token, String(perRound), String(rounds)]).toString());
-}
-
-function decodeNode(token, perRound, rounds) {
-  const script = join(bench, 'lib', 'decode-node.mjs');
-  return JSON.parse(execFileSync(process.execPath, [script, token, String(perRound), String(rounds)]).toString());
-}
-
 // Browser runs ---------------------------------------------------------------------------------
 
 async function openPage(browser, url, { clockAt } = {}) {
@@ -195,13 +156,9 @@ log(`machine: ${info.nproc} cores, ${info.cpu}; load ${load.start.join(' ')}`);
 log('1/5 sizes');
 const size = await sizes();
 
-const decodeWasmBuild = buildDecode();
 const token = mint(1764000000, 900);
-const P = QUICK ? { perRound: 2000, rounds: 3, decode: 2000, native: 20000, cold: 3 } : { perRound: 20000, rounds: 11, decode: 20000, native: 200000, cold: 10 };
-
-log('3/5 claim decoding (native, Node)');
-const decodeRust = decodeNative(token, P.native, P.rounds);
-const decodeJsNode = decodeNode(token, P.decode, P.rounds);
+const claimsBytes = Buffer.from(token.split('.')[1], 'base64url').length;
+const P = QUICK ? { perRound: 2000, rounds: 3, decode: 2000, cold: 3 } : { perRound: 20000, rounds: 11, decode: 20000, cold: 10 };
 
 const server = await serve(root);
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -220,10 +177,10 @@ try {
     const pick = (names) => Object.fromEntries(names.map((name) => [name, timed[name]]));
     const stats = await page.evaluate(() => window.benchAuth.stats());
     overhead = { perRound: P.perRound, rounds: P.rounds, headerSent: setup.headerSent, hostCalls: stats.hostCalls, results: pick(setup.variants), breakdown: pick(setup.breakdown) };
-    log('3/5 claim decoding (Chromium)');
+    log('3/5 claim decoding');
     const decodeSetup = await page.evaluate((t) => window.bench.setupDecode(t), token);
     const decoded = await measure(page, cdp, decodeSetup.names, { perRound: P.decode, rounds: P.rounds, warmup: P.decode / 4 });
-    decodeBrowser = { perRound: P.decode, rounds: P.rounds, jwtDecode: decoded.jwtDecode, wasm: decoded.wasm ?? null };
+    decodeBrowser = { perRound: P.decode, rounds: P.rounds, readClaims: decoded.readClaims, jwtDecode: decoded.jwtDecode };
     await context.close();
   }
   log('4/5 cold start');
@@ -257,6 +214,10 @@ overhead.ratios = {
   oursToKyWall: perRoundRatio(o.ours, o.ky, 'rounds'),
 };
 const q = overhead.ratios;
+decodeBrowser.ratios = {
+  jwtDecodeToReadClaimsCpu: perRoundRatio(decodeBrowser.jwtDecode, decodeBrowser.readClaims, 'cpuRounds'),
+  jwtDecodeToReadClaimsWall: perRoundRatio(decodeBrowser.jwtDecode, decodeBrowser.readClaims, 'rounds'),
+};
 const budgets = [
   {
     name: 'size: wasm + JS ≤ 16 KB min+gzip',
@@ -296,7 +257,7 @@ const results = {
   },
   size,
   overhead,
-  decode: { token: { length: token.length, claimsBytes: decodeRust.claimsBytes }, rustNative: decodeRust, browser: decodeBrowser, wasmBuild: decodeWasmBuild, jwtDecodeNode: decodeJsNode },
+  decode: { token: { length: token.length, claimsBytes }, browser: decodeBrowser },
   cold,
   sessions,
   budgets,
@@ -326,6 +287,10 @@ for (const row of size) {
   const split = row.wasmGzip ? `  (JS ${(row.jsGzip / KB).toFixed(1)} + wasm ${(row.wasmGzip / KB).toFixed(1)})` : '';
   lines.push(`  ${pad(row.name + (row.part ? ' (alone)' : ''), 28)} ${pad((row.totalGzip / KB).toFixed(1) + ' KB', 9)}${split}`);
 }
+{
+  const previous = SIZE_STEPS[0].js + SIZE_STEPS[0].wasm;
+  lines.push(`  connect-token now ${ours.totalGzip} B (JS ${ours.jsGzip} + wasm ${ours.wasmGzip}); previous build ${previous} B: ${ours.totalGzip - previous} B`);
+}
 lines.push('', `Per-request overhead (${overhead.perRound} awaited calls × ${overhead.rounds} rounds; median wall ns/call, and renderer main-thread CPU ns/call)`);
 for (const [name, r] of Object.entries(o)) {
   lines.push(`  ${pad(name, 16)} ${pad(Math.round(r.median) + ' ns', 10)} ${pad('(CPU ' + Math.round(r.cpu) + ')', 12)} ${(r.median / o.wrapper.median).toFixed(2)}× wrapper (CPU ${(r.cpu / o.wrapper.cpu).toFixed(2)}×)`);
@@ -335,10 +300,9 @@ lines.push('  where our time goes:');
 for (const [name, r] of Object.entries(overhead.breakdown)) lines.push(`  ${pad(name, 16)} ${pad(Math.round(r.median) + ' ns', 10)} (CPU ${Math.round(r.cpu)})`);
 lines.push('', 'Claim decoding (ns per decode of a real-shaped context JWT; wall, and CPU)');
 const row = (label, wall, cpu) => lines.push(`  ${pad(label, 48)} ${pad(Math.round(wall) + ' ns', 10)} (CPU ${cpu == null ? '—' : Math.round(cpu)})`);
-row('connect-token core::token::decode, native Rust', decodeRust.nsPerOp, decodeRust.cpuNsPerOp);
-if (decodeBrowser.wasm) row('connect-token decode, wasm in Chromium', decodeBrowser.wasm.median, decodeBrowser.wasm.cpu);
-row('jwt-decode, Chromium', decodeBrowser.jwtDecode.median, decodeBrowser.jwtDecode.cpu);
-row(`jwt-decode, Node ${process.version}`, decodeJsNode.nsPerOp, decodeJsNode.cpuNsPerOp);
+row('connect-token readClaims (pkg/claims.js), Chromium', decodeBrowser.readClaims.median, decodeBrowser.readClaims.cpu);
+row('jwt-decode jwtDecode, Chromium', decodeBrowser.jwtDecode.median, decodeBrowser.jwtDecode.cpu);
+lines.push(`  jwt-decode ÷ ours, median of per-round ratios: CPU ${decodeBrowser.ratios.jwtDecodeToReadClaimsCpu.toFixed(1)}×, wall ${decodeBrowser.ratios.jwtDecodeToReadClaimsWall.toFixed(1)}×`);
 lines.push('', `Cold start (median of ${cold.rounds} fresh pages)`);
 lines.push(`  createConnectAuth() → resolved: ${cold.create.toFixed(1)} ms; → first token: ${cold.firstToken.toFixed(1)} ms; warm (wasm loaded): ${cold.warmCreate.toFixed(2)} / ${cold.warmFirstToken.toFixed(2)} ms`);
 lines.push('', 'Host calls (fake clock; host answers after 100 ms)');

@@ -22,20 +22,18 @@ if [ ! -f "$bench/node_modules/.bench-lock" ] || ! cmp -s "$bench/package-lock.j
   cp "$bench/package-lock.json" "$bench/node_modules/.bench-lock"
 fi
 
-# The Rust → wasm toolchain: the decode bench is built for wasm too, and pkg/ may need building.
-rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
-want="$(grep -A1 '^name = "wasm-bindgen"$' "$root/Cargo.lock" | sed -n 's/^version = "\(.*\)"$/\1/p')"
-if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$want" ]; then
-  say "installing wasm-bindgen-cli $want (about 8 minutes)"
-  cargo install --quiet wasm-bindgen-cli --version "$want"
-fi
-if [ ! -x "$root/node_modules/.bin/wasm-opt" ]; then
-  say "npm ci at the repository root (binaryen's wasm-opt)"
-  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error) >&2
-fi
-
-# The package under test.
+# The package under test, built when asked or missing (with the Rust → wasm toolchain it needs).
 if [ "${BENCH_BUILD:-0}" = 1 ] || [ ! -f "$root/pkg/index.js" ] || [ ! -f "$root/pkg/connect_token_bg.wasm" ]; then
+  rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+  want="$(grep -A1 '^name = "wasm-bindgen"$' "$root/Cargo.lock" | sed -n 's/^version = "\(.*\)"$/\1/p')"
+  if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$want" ]; then
+    say "installing wasm-bindgen-cli $want (about 8 minutes)"
+    cargo install --quiet wasm-bindgen-cli --version "$want"
+  fi
+  if [ ! -x "$root/node_modules/.bin/wasm-opt" ]; then
+    say "npm ci at the repository root (binaryen's wasm-opt)"
+    (cd "$root" && npm ci --no-audit --no-fund --loglevel=error) >&2
+  fi
   say "building pkg/"
   "$root/scripts/build.sh" >&2
 fi

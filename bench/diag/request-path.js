@@ -1,11 +1,17 @@
 // Diagnostic, not part of bench/run.sh: times the pieces of auth.fetch's path and variants of it,
-// to find where ours spends more than the minimal wrapper. It mirrors js/keeper.js's
-// #fetch/#authenticated/#current as of this writing and drives the internal wasm `Core`
-// directly, so it follows the library's internals: update it when they change.
+// to find where ours spends more than the minimal wrapper. It mirrors js/keeper.js's request path
+// (#route's scope check by core.request, then #authenticated/#current; "lean" is close to #route's
+// fast path) and drives the internal wasm `Core` directly, so it follows the library's internals:
+// update it when they change.
 // Run: node bench/diag/request-path.mjs
 import init, { Core } from '/pkg/connect_token.js';
+import { claimTime, readClaims } from '/pkg/claims.js';
 import { createConnectAuth } from '/pkg/index.js';
 import { mint } from '/bench/pages/mint.js';
+
+// The numbers core.get(field, now) reads (`field` in src/wasm/mod.rs, as in js/keeper.js).
+const ASK_ID = 0;
+const USABLE_NOW = 6;
 
 const loops = {};
 async function run(name, n) {
@@ -24,8 +30,11 @@ async function setup() {
   // A second core, fed the same token, for the replicas below.
   const core = new Core(1);
   core.start(location.origin);
-  if (core.tick(Date.now()) & 1) core.answered(Date.now(), core.askId(), token);
-  if (!core.usable(Date.now())) throw new Error('the replica core holds no usable token');
+  if (core.tick(Date.now()) & 1) {
+    const [shape, claims] = readClaims(token);
+    core.answered(Date.now(), core.get(ASK_ID, 0), false, shape, claimTime(claims?.exp), claimTime(claims?.iat));
+  }
+  if (!core.get(USABLE_NOW, Date.now())) throw new Error('the replica core holds no usable token');
   const scheme = 'JWT';
   const header = `${scheme} ${token}`;
   const send = (input, init) => {
@@ -38,7 +47,7 @@ async function setup() {
   async function current() {
     const now = Date.now();
     core.tick(now);
-    if (core.usable(now)) return token;
+    if (core.get(USABLE_NOW, now)) return token;
     throw new Error('unusable');
   }
   // today: the shape of keeper.js's #fetch → #authenticated → #current.
@@ -67,11 +76,12 @@ async function setup() {
     const bodyKind = body != null ? (body instanceof ReadableStream ? 2 : 1) : request?.body ? 3 : 0;
     const now = Date.now();
     core.tick(now);
-    if (!core.usable(now)) return current().then(() => lean(input, init));
+    if (!core.get(USABLE_NOW, now)) return current().then(() => lean(input, init));
     headers.set('Authorization', header);
     return send(input, { ...init, headers }).then((r) => (core.shouldReplay(r.status, bodyKind) ? r : r));
   }
-  const viaScope = (auth) => (input, init) => (core.scope(input) === 1 ? auth(input, init) : send(input, init));
+  // The scope of a URL is bits 8–9 of core.request (1: the token may go there).
+  const viaScope = (auth) => (input, init) => (((core.request(Date.now(), input) >> 8) & 3) === 1 ? auth(input, init) : send(input, init));
   const todayFetch = viaScope(today);
   const leanFetch = viaScope(lean);
   const wrapper = (input, init) => {
@@ -87,8 +97,8 @@ async function setup() {
     return stub(input, { ...init, headers }).then((r) => (r.status === 401 ? r : r));
   };
   const sync = {
-    'core.scope("/api")': () => core.scope('/api'),
-    'core.tick + core.usable': () => { const now = Date.now(); core.tick(now); core.usable(now); },
+    'core.request(now, "/api")': () => core.request(Date.now(), '/api'),
+    'core.tick + core.get(USABLE_NOW)': () => { const now = Date.now(); core.tick(now); core.get(USABLE_NOW, now); },
     'core.shouldReplay': () => core.shouldReplay(200, 0),
     'new Headers() + has()': () => new Headers(undefined).has('authorization'),
     'new Headers() + set(cached header)': () => new Headers().set('Authorization', header),

@@ -3,6 +3,23 @@
 const KB = 1024;
 const kb = (bytes) => `${(bytes / KB).toFixed(1)} KB`;
 const ns = (value) => `${Math.round(value).toLocaleString('en-US')} ns`;
+const bytes = (value) => value.toLocaleString('en-US');
+const signed = (value) => (value > 0 ? `+${bytes(value)}` : value < 0 ? `−${bytes(-value)}` : '0');
+
+/**
+ * "Where the bytes went": connect-token's size (JS min+gzip + wasm gzip, bytes, measured as in
+ * section 1) after each step of the size work, as measured when the step was made. The report
+ * adds this run's measurement as the last row.
+ */
+export const SIZE_STEPS = [
+  { step: 'before the size work (5475722)', js: 5054, wasm: 19296 },
+  { step: 'package built without std and with a trapping panic handler (003457d)', js: 5054, wasm: 17092, jsNote: 'unchanged' },
+  {
+    step: 'claims read by the browser\'s parsers (JSON reader and base64url decoder removed from wasm), wasm interface reduced to numbers and strings (5e21d5f)',
+    js: 4894,
+    wasm: 11603,
+  },
+];
 
 export function markdown(r) {
   const { machine: m, size, overhead, decode, cold, sessions, budgets } = r;
@@ -55,6 +72,29 @@ export function markdown(r) {
     '',
   );
 
+  const steps = [
+    ...SIZE_STEPS.map((row) => ({ ...row, total: row.js + row.wasm })),
+    { step: `final: this build (measured by this run${r.quick ? ', QUICK' : ''})`, js: ours.jsGzip, wasm: ours.wasmGzip, total: ours.totalGzip },
+  ];
+  const first = steps[0];
+  const last = steps[steps.length - 1];
+  add(
+    '### Where the bytes went',
+    '',
+    'connect-token\'s size after each step of the size work, in bytes, measured as above (total = JS min+gzip + wasm gzip). ' +
+      'The earlier rows are those commits rebuilt and measured the same way on this machine; the last row is this run\'s measurement.',
+    '',
+    '| step | JS min+gzip | wasm gzip | total | change |',
+    '|---|---:|---:|---:|---:|',
+    ...steps.map((row, i) =>
+      `| ${row.step} | ${bytes(row.js)}${row.jsNote ? ` (${row.jsNote})` : ''} | ${bytes(row.wasm)} | ${i === steps.length - 1 ? `**${bytes(row.total)}**` : bytes(row.total)} | ${i ? signed(row.total - steps[i - 1].total) : '—'} |`),
+    '',
+    `From ${bytes(first.total)} B to ${bytes(last.total)} B: ${signed(last.total - first.total)} B ` +
+      `(${signed(Math.round((100 * (last.total - first.total)) / first.total))} %); the budget is ${bytes(16 * KB)} B, ` +
+      `${last.total <= 16 * KB ? `${bytes(16 * KB - last.total)} B under it` : `${bytes(last.total - 16 * KB)} B over it`}.`,
+    '',
+  );
+
   add(
     '## 2. Per-request overhead',
     '',
@@ -101,31 +141,32 @@ export function markdown(r) {
     '',
   );
 
+  const rc = decode.browser.readClaims;
+  const jd = decode.browser.jwtDecode;
   add(
     '## 3. Claim decoding',
     '',
     `One real-shaped context JWT (claims as in the Connect facts: \`sub\`, \`qsh\`, \`iss\`, \`iat\`, \`exp\`, \`context\` with ` +
       `license, url, jira issue and project; ${decode.token.length} characters, ${decode.token.claimsBytes} bytes of claims JSON), ` +
-      'made by `bench/pages/mint.js`, decoded again and again. What each row measures:',
+      'made by `bench/pages/mint.js`, decoded again and again in the benchmark page in Chromium. Both decoders run in the same ' +
+      `rotation and are timed like section 2: ${decode.browser.perRound.toLocaleString('en-US')} decodes per round, ` +
+      `${decode.browser.rounds} rounds after a warm-up, the median round, wall and renderer main-thread CPU. Each loop reads ` +
+      '`exp` from the object it got. What each row measures:',
     '',
-    '- **ours, native Rust**: `connect_token::core::token::decode` in a loop in `bench/decode` (a separate crate with the library\'s ' +
-      `release profile: opt-level "z", LTO), timed with \`std::time::Instant\` (wall) and the thread's CPU time (\`/proc/thread-self/schedstat\`), ` +
-      `${decode.rustNative.perRound.toLocaleString('en-US')} decodes per round, median of ${decode.rustNative.rounds.length} rounds. ` +
-      'It decodes header and claims (base64url, UTF-8 check, a validating JSON scan that reads `exp`/`iat`) and returns the claims ' +
-      'JSON text; it builds no JavaScript object.',
-    decode.browser.wasm
-      ? `- **ours, wasm in Chromium**: the same function compiled to wasm32 (${decode.wasmBuild}), looping inside wasm (\`decode_many(token, n)\`: one boundary crossing per round of ${decode.browser.perRound.toLocaleString('en-US')} decodes), timed like section 2. This is the decoder that ships; in the library it runs once per new token, and the claims object is built by \`JSON.parse\` only when \`claims()\`/\`snapshot()\` asks.`
-      : '- ours, wasm in Chromium: not measured (the wasm decode bench could not be built).',
-    `- **jwt-decode ${r.versions['jwt-decode']}**: \`jwtDecode(token).exp\` in a loop (claims only, returns a parsed object): in the benchmark page in Chromium (timed like section 2), and in Node ${decode.jwtDecodeNode.node} (CPU = \`process.cpuUsage()\`).`,
+    '- **ours**: `readClaims(token)` from `pkg/claims.js` (`js/claims.js`), the full decode a renewal does in the browser: ' +
+      'split on dots, the claims segment checked as base64url and decoded with `atob`, UTF-8 with a fatal `TextDecoder`, then ' +
+      '`JSON.parse`; it returns `[shape, claims]`, the claims object. The core then judges `exp`/`iat` in wasm ' +
+      '(`Core.answered(now, id, same, shape, exp, iat)`: numbers only, not timed here). This runs once per token the host returns.',
+    `- **jwt-decode ${r.versions['jwt-decode']}**: \`jwtDecode(token)\` (claims only; returns the parsed object).`,
     '',
-    '| decoder | where | wall ns/decode | CPU ns/decode |',
+    '| decoder | what it does | wall ns/decode | CPU ns/decode |',
     '|---|---|---:|---:|',
-    `| connect-token \`core::token::decode\` | native (x86-64), Rust | ${ns(decode.rustNative.nsPerOp)} | ${decode.rustNative.cpuNsPerOp == null ? '—' : ns(decode.rustNative.cpuNsPerOp)} |`,
-    ...(decode.browser.wasm ? [`| connect-token \`core::token::decode\` | wasm in Chromium | ${ns(decode.browser.wasm.median)} | ${ns(decode.browser.wasm.cpu)} |`] : []),
-    `| jwt-decode | Chromium | ${ns(decode.browser.jwtDecode.median)} | ${ns(decode.browser.jwtDecode.cpu)} |`,
-    `| jwt-decode | Node | ${ns(decode.jwtDecodeNode.nsPerOp)} | ${ns(decode.jwtDecodeNode.cpuNsPerOp)} |`,
+    `| connect-token \`readClaims\` (js/claims.js) | atob + TextDecoder + JSON.parse; the core then judges exp/iat in wasm | ${ns(rc.median)} | ${ns(rc.cpu)} |`,
+    `| jwt-decode \`jwtDecode\` | atob, a per-character \`%XX\` escape, decodeURIComponent + JSON.parse | ${ns(jd.median)} | ${ns(jd.cpu)} |`,
     '',
-    'jwt-decode turns every byte of the claims into a `%XX` escape through a regular-expression callback before ' +
+    `jwt-decode ÷ ours, the median of the per-round ratios: ${decode.browser.ratios.jwtDecodeToReadClaimsCpu.toFixed(1)}× CPU, ` +
+      `${decode.browser.ratios.jwtDecodeToReadClaimsWall.toFixed(1)}× wall. ` +
+      'jwt-decode turns every byte of the claims into a `%XX` escape through a regular-expression callback before ' +
       '`decodeURIComponent` and `JSON.parse`; that per-character callback is where its time goes.',
     '',
   );
@@ -182,7 +223,7 @@ export function markdown(r) {
     '',
     '- `bench/run.sh`: the one command (setup, then `node bench/run.mjs`; `BENCH_QUICK=1` for a fast smoke run).',
     '- `bench/run.mjs`: the run; `bench/lib/` server, chart and this report; `bench/pages/` the pages run in Chromium; ' +
-      '`bench/apps/` the one-line apps bundled for sizes; `bench/decode/` the Rust decode bench (native and wasm).',
+      '`bench/apps/` the one-line apps bundled for sizes.',
     '- `bench/results.json`: every figure, including each round; `bench/chart.png`: the chart above.',
     '- `bench/diag/request-path.mjs`: a diagnostic of the request path (not run by `bench/run.sh`; it drives the internal wasm `Core`, so it follows the internals).',
     '',
