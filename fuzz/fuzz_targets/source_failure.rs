@@ -1,5 +1,5 @@
 //! `core::source::failure` with the token source's own message built around real and short
-//! decodable tokens: the library's message never carries a token and stays short.
+//! tokens the library accepts: the library's message never carries a token and stays short.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 

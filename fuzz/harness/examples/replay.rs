@@ -1,5 +1,5 @@
 //! Replays fuzz inputs through the checks: `cargo run --example replay -- <target> <file>...`
-//! (targets: decode, decode_parts, keeper, source_failure, json). Prints the input and what broke.
+//! (targets: claims, keeper, source_failure). Prints the input and what broke.
 use arbitrary::{Arbitrary, Unstructured};
 use harness::keeper_model::{run, Checks, Scenario};
 
@@ -9,13 +9,11 @@ fn main() {
     for file in args {
         let bytes = std::fs::read(&file).expect("read");
         let result = match target.as_str() {
-            "decode" => harness::decode_check::check_token(&String::from_utf8_lossy(&bytes)),
-            "json" => std::str::from_utf8(&bytes).map_or(Ok(()), harness::json_check::check),
-            "decode_parts" => {
-                let parts =
-                    harness::decode_check::Parts::arbitrary_take_rest(Unstructured::new(&bytes)).expect("parts");
-                println!("{parts:#?}");
-                harness::decode_check::check_parts(&parts)
+            "claims" => {
+                let input =
+                    harness::claims_check::Input::arbitrary_take_rest(Unstructured::new(&bytes)).expect("input");
+                println!("{input:#?}");
+                harness::claims_check::check(&input)
             }
             "source_failure" => {
                 let input =

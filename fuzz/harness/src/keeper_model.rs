@@ -12,16 +12,27 @@
 //! - while not stopped there is always a wake-up, in the future, and with no usable token the
 //!   next wake-up comes within `max(timeout, MAX_BACKOFF) + MIN_ASK_INTERVAL` (liveness; checked
 //!   only while the page clock has never stepped backwards, see `Checks::liveness_after_backward_jump`);
-//! - the counters agree with what was observed.
+//! - the counters agree with what was observed;
+//! - the glue and the keeper agree: the model keeps the held token's string as js/keeper.js does
+//!   (`Glued`), and holds a token exactly when the keeper does; a `renewed` answer's times are the
+//!   held times; an answer that is the held token (`same_as_held`) never renews or changes them;
+//!   an answer whose claims `token::times` refuses fails with `malformed-token` and that message.
+//!
+//! Tokens are strings, read into `token::Read` values the way js/claims.js reads them
+//! (`tokens::read`); an answer can also be a token whose `Read` is given outright (any `exp` and
+//! `iat`, NaN, infinities, subnormals) or one broken at a chosen stage of the browser's parsing.
 
-use crate::tokens::{token, token_without_iat, Host};
+use crate::claims_check::Value;
+use crate::glue::Glued;
+use crate::tokens::{base64url, leaks, read, token, token_with_claims, token_without_iat, Host, HEADER_JSON};
 use arbitrary::Arbitrary;
+use connect_token::core::clock::{JUMP_EVIDENCE, MAX_OPTIMISM};
 use connect_token::core::error::{Code, Error};
 use connect_token::core::keeper::{
-    AskId, Keeper, Notice, Release, Settings, Step, FINAL_WINDOW, MAX_BACKOFF, MIN_ASK_INTERVAL,
+    AskId, Notice, Release, Settings, Step, FINAL_WINDOW, MAX_BACKOFF, MIN_ASK_INTERVAL,
 };
 use connect_token::core::options::MAX_TIMER_MS;
-use connect_token::core::token::decode;
+use connect_token::core::token::{times, Read};
 use connect_token::core::Millis;
 
 /// Issuer time at the start of every session: 2025-11-24.
@@ -96,10 +107,94 @@ pub enum Answer {
     Expired {
         by_s: u16,
     },
+    /// Any string (usually not three segments).
     Malformed(String),
+    /// A token broken at one stage of the browser's reading (or with claims that `times` refuses).
+    Broken(Broken, String),
+    /// A token whose claims the browser read as these values (`Read::Claims`).
+    Claims {
+        exp: Claim,
+        iat: Claim,
+    },
     Error {
         fatal: bool,
     },
+}
+
+/// Where a `Broken` token goes wrong, and the `Read` the browser makes of it.
+#[derive(Debug, Clone, Copy, Arbitrary)]
+pub enum Broken {
+    /// Two segments: `Segments`.
+    TwoSegments,
+    /// A claims segment with `=` in it (base64, not base64url): `Base64`.
+    Padded,
+    /// A claims segment of 4n+1 characters: `Base64`.
+    BadLength,
+    /// Claims bytes that are not UTF-8: `Utf8`.
+    NotUtf8,
+    /// Claims text that is not JSON: `Json`.
+    NotJson,
+    /// Claims that are a JSON string: `NotAnObject`.
+    NotAnObject,
+    /// Claims without `exp`: `Claims { exp: None, .. }`.
+    NoExp,
+    /// `exp` a string: `Claims { exp: Some(NaN), .. }`.
+    ExpNotANumber,
+}
+
+/// A claim's value as the browser read it.
+#[derive(Debug, Clone, Copy, Arbitrary)]
+pub enum Claim {
+    Absent,
+    /// Present but not a number (NaN).
+    NotANumber,
+    /// This many seconds after the issuer's now (before it, if negative).
+    FromNow(i32),
+    /// Any number.
+    Number(Value),
+}
+
+impl Claim {
+    fn get(self, issuer_now: Millis) -> Option<f64> {
+        match self {
+            Claim::Absent => None,
+            Claim::NotANumber => Some(f64::NAN),
+            Claim::FromNow(s) => Some((issuer_now / 1000 + i64::from(s)) as f64),
+            Claim::Number(value) => Some(value.get()),
+        }
+    }
+}
+
+impl Broken {
+    /// The token, and the `Read` the browser must make of it.
+    fn token(self, text: &str) -> (String, Read) {
+        let header = base64url(HEADER_JSON.as_bytes());
+        let claims = |json: &str| base64url(json.as_bytes());
+        let quoted = serde_json::to_string(text).unwrap_or_default();
+        match self {
+            Broken::TwoSegments => (format!("{header}.{}", claims(r#"{"exp":1764000900}"#)), Read::Segments),
+            Broken::Padded => (format!("{header}.{}=.sig", claims(text)), Read::Base64),
+            Broken::BadLength => {
+                let mut segment = claims(text);
+                segment.truncate(segment.len() / 4 * 4);
+                (format!("{header}.{segment}A.sig"), Read::Base64)
+            }
+            Broken::NotUtf8 => {
+                let mut bytes = vec![0xff];
+                bytes.extend_from_slice(text.as_bytes());
+                (format!("{header}.{}.sig", base64url(&bytes)), Read::Utf8)
+            }
+            Broken::NotJson => (format!("{header}.{}.sig", claims(&format!("{{{text},"))), Read::Json),
+            Broken::NotAnObject => (format!("{header}.{}.sig", claims(&quoted)), Read::NotAnObject),
+            Broken::NoExp => (
+                token_with_claims(&format!(r#"{{"iat":1764000000,"t":{quoted}}}"#)),
+                Read::Claims { exp: None, iat: Some(1_764_000_000.0) },
+            ),
+            Broken::ExpNotANumber => {
+                (token_with_claims(&format!(r#"{{"exp":{quoted}}}"#)), Read::Claims { exp: Some(f64::NAN), iat: None })
+            }
+        }
+    }
 }
 
 /// Which checks run (all by default).
@@ -159,7 +254,8 @@ pub struct Summary {
 }
 
 struct Run {
-    keeper: Keeper,
+    /// The keeper, driven as js/keeper.js drives it (the held token's string kept beside it).
+    keeper: Glued,
     host: Host,
     checks: Checks,
     timeout: Millis,
@@ -191,6 +287,11 @@ struct Run {
     observed: bool,
     /// The estimate came from a token without `iat` and no token with `iat` was accepted since.
     no_iat_estimate: bool,
+    /// Page time of the first freshly minted token refused as expired since the page's clock last
+    /// jumped or the clock last judged another token (the keeper gathering `JUMP_EVIDENCE`).
+    evidence_since: Option<Millis>,
+    /// The latest `iat` of every token answered (refused or not).
+    max_iat_seen: Option<Millis>,
     expired_noticed_for: Option<String>,
     renewed_notices: u32,
     failed_notices: u32,
@@ -217,7 +318,7 @@ pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
     let days = Millis::from(scenario.skew_days.unwrap_or(0)) * 86_400_000;
     let skew = (Millis::from(scenario.skew_ms) + days).max(-(T0 - 31_536_000_000));
     let mut run = Run {
-        keeper: Keeper::new(settings),
+        keeper: Glued::new(settings),
         host,
         checks,
         timeout,
@@ -238,6 +339,8 @@ pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
         bounds: Vec::new(),
         observed: false,
         no_iat_estimate: false,
+        evidence_since: None,
+        max_iat_seen: None,
         expired_noticed_for: None,
         renewed_notices: 0,
         failed_notices: 0,
@@ -249,7 +352,7 @@ pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
     let trace = std::env::var_os("HARNESS_TRACE").is_some();
     for (index, event) in scenario.events.iter().enumerate() {
         if trace {
-            let held = run.keeper.held().map(|h| (h.expires_at, h.raw.len()));
+            let held = run.keeper.held().map(|h| h.expires_at);
             eprintln!(
                 "#{index} page {} issuer {} held {:?} expires_page {:?} usable {} in_flight {:?} | {event:?}",
                 run.page_now,
@@ -305,6 +408,7 @@ impl Run {
                 let seen_back = (self.last_page - (self.page_now + ms)).max(0);
                 self.page_now += ms;
                 self.skew += ms;
+                self.evidence_since = None;
                 if ms < 0 {
                     // The keeper sees the step from its last reading and shifts its estimate by
                     // that much: the errors grow by the time that passed since that reading.
@@ -337,25 +441,29 @@ impl Run {
                 Ok(())
             }
             Event::ForceHeld => {
-                let raw = self.keeper.held().map(|held| held.raw.clone()).unwrap_or_default();
-                let step = self.keeper.force(self.page_now, &raw);
+                let raw = self.keeper.held_token().map(str::to_string);
+                let step = self.keeper.force(self.page_now, raw.as_deref().unwrap_or_default());
                 self.after(step, "force")?;
-                if self.keeper.usable(self.page_now).is_some_and(|held| held.raw == raw) {
+                if raw.is_some() && self.keeper.usable_token(self.page_now) == raw.as_deref() {
                     return Err("the rejected token is still handed out after force".into());
                 }
                 Ok(())
             }
             Event::ForceOther(n) => {
-                let before = self.keeper.usable(self.page_now).map(|held| held.raw.clone());
+                let before = self.keeper.usable_token(self.page_now).map(str::to_string);
+                let held_before = self.keeper.held().cloned();
                 let other = token(T0 / 1000, i64::from(*n), u64::from(*n));
-                if self.keeper.held().is_some_and(|held| held.raw == other) {
+                if self.keeper.is_held(&other) {
                     return Ok(());
                 }
                 let step = self.keeper.force(self.page_now, &other);
                 self.after(step, "force other")?;
-                let after = self.keeper.usable(self.page_now).map(|held| held.raw.clone());
+                let after = self.keeper.usable_token(self.page_now).map(str::to_string);
                 if before.is_some() && after != before {
                     return Err("forcing a token that is not held changed the usable token".into());
+                }
+                if self.keeper.held() != held_before.as_ref() {
+                    return Err("forcing a token that is not held changed the held token".into());
                 }
                 Ok(())
             }
@@ -402,63 +510,114 @@ impl Run {
         let issuer_now = self.issuer_now();
         let minted_before = self.host.minted();
         let mut fresh_mint = false;
-        let raw: Result<String, Error> = match answer {
+        let with_read = |raw: String| {
+            let read = read(&raw);
+            (raw, read)
+        };
+        // The token answered and what the browser read from it, or the source's failure.
+        let raw: Result<(String, Read), Error> = match answer {
             Answer::Host { latency } => {
                 let minted = ask_issuer_time.unwrap_or(issuer_now).max(issuer_now - Millis::from(*latency));
                 let raw = self.host.answer(minted.min(issuer_now));
                 fresh_mint = self.host.minted() > minted_before && issuer_now - minted <= 1_000 && self.host.ttl >= 60;
-                Ok(raw)
+                Ok(with_read(raw))
             }
             Answer::Fresh { ttl_s, age_ms, no_iat } => {
                 self.nonce += 1;
                 let iat = (issuer_now - Millis::from(*age_ms)).div_euclid(1000);
                 let ttl = i64::from(*ttl_s);
                 fresh_mint = !*no_iat && *age_ms <= 1_000 && ttl >= 60;
-                Ok(if *no_iat { token_without_iat(iat + ttl, self.nonce) } else { token(iat, ttl, self.nonce) })
+                Ok(with_read(if *no_iat {
+                    token_without_iat(iat + ttl, self.nonce)
+                } else {
+                    token(iat, ttl, self.nonce)
+                }))
             }
-            Answer::Held => match self.keeper.held() {
-                Some(held) => Ok(held.raw.clone()),
-                None => Ok(self.host.answer(issuer_now)),
+            Answer::Held => match (self.keeper.held_token(), self.keeper.held_read()) {
+                (Some(raw), Some(read)) => Ok((raw.to_string(), read)),
+                _ => Ok(with_read(self.host.answer(issuer_now))),
             },
             Answer::Expired { by_s } => {
                 self.nonce += 1;
                 let exp = issuer_now.div_euclid(1000) - i64::from(*by_s);
-                Ok(token(exp - 900, 900, self.nonce))
+                Ok(with_read(token(exp - 900, 900, self.nonce)))
             }
-            Answer::Malformed(text) => Ok(text.clone()),
+            Answer::Malformed(text) => Ok(with_read(text.clone())),
+            Answer::Broken(broken, text) => {
+                let (raw, want) = broken.token(text);
+                let got = read(&raw);
+                if !same_shape(got, want) {
+                    return Err(format!("harness: {broken:?} token {raw:?} read as {got:?}, not {want:?}"));
+                }
+                Ok((raw, got))
+            }
+            Answer::Claims { exp, iat } => {
+                self.nonce += 1;
+                let read = Read::Claims { exp: exp.get(issuer_now), iat: iat.get(issuer_now) };
+                Ok((format!("{}.given-claims-{}.sig", base64url(HEADER_JSON.as_bytes()), self.nonce), read))
+            }
             Answer::Error { fatal: true } => Err(Error::fatal(Code::HostUnavailable, "no AP")),
             Answer::Error { fatal: false } => Err(Error::new(Code::HostError, "Host error 503")),
         };
+        let judged = raw.as_ref().ok().map(|(_, read)| times(*read));
         let live = self.in_flight.is_some_and(|(f, _)| f == id) && !self.stopped;
         let held_before = self.keeper.held().cloned();
+        let held_token_before = self.keeper.held_token().map(str::to_string);
+        let same_as_held = raw.as_ref().is_ok_and(|(raw, _)| self.keeper.is_held(raw));
         let renewals_before = self.keeper.stats().renewals;
         let estimate_ahead = self.observed && self.bounds.is_empty();
         if live {
-            if let Ok(raw) = &raw {
-                let held = self.keeper.held().is_some_and(|held| &held.raw == raw);
-                if held && self.keeper.expires_at_page_time().is_some_and(|at| at <= self.page_now) {
+            if let Some(judged) = judged {
+                if same_as_held && self.keeper.expires_at_page_time().is_some_and(|at| at <= self.page_now) {
                     self.estimate_reset = true;
                 }
-                self.observe(raw);
+                self.observe(judged.ok());
             }
         }
-        let step = self.keeper.answered(self.page_now, id, raw.as_deref().map_err(Clone::clone));
+        let given = raw.as_ref().map(|(raw, read)| (raw.as_str(), *read)).map_err(Clone::clone);
+        let step = self.keeper.answered_as(self.page_now, id, given);
+        let renewed = step.notices.contains(&Notice::Renewed);
         if live {
             self.in_flight = None;
         } else {
-            if step.notices.contains(&Notice::Renewed) || self.keeper.stats().renewals != renewals_before {
+            if renewed || self.keeper.stats().renewals != renewals_before {
                 return Err("a stale answer renewed".into());
             }
-            if self.keeper.held() != held_before.as_ref() {
+            if self.keeper.held() != held_before.as_ref() || self.keeper.held_token() != held_token_before.as_deref() {
                 return Err("a stale answer changed the held token".into());
             }
             if step.release == Some(Release::Ready) {
                 return Err("a stale answer released the waiters".into());
             }
         }
+        // The glue and the keeper agree on what is held.
+        if renewed {
+            let expires_at = match judged {
+                Some(Ok(judged)) => judged.expires_at,
+                _ => return Err(format!("renewed on an answer that times() refuses: {judged:?}")),
+            };
+            if same_as_held {
+                return Err("the held token, answered again, counted as a new token".into());
+            }
+            if self.keeper.held().map(|held| held.expires_at) != Some(expires_at) {
+                return Err(format!("renewed, but holds {:?}, not exp {expires_at}", self.keeper.held()));
+            }
+        }
+        if live && same_as_held && self.keeper.held() != held_before.as_ref() {
+            return Err("the held token, answered again, changed what is held".into());
+        }
+        if let (true, Some(Err(message))) = (live, judged) {
+            let failed = step
+                .notices
+                .iter()
+                .any(|n| matches!(n, Notice::Failed(e) if e.code == Code::MalformedToken && e.message == message));
+            if !failed || !matches!(&step.release, Some(Release::Failed(e)) if e.code == Code::MalformedToken) {
+                return Err(format!("an answer times() refuses ({message}) did not fail as malformed-token: {step:?}"));
+            }
+        }
         let refused_expired =
             step.notices.iter().any(|n| matches!(n, Notice::Failed(e) if e.code == Code::ExpiredToken));
-        if let (true, Ok(Ok(decoded))) = (live, raw.as_deref().map(decode)) {
+        if let (true, Some(Ok(decoded))) = (live, judged) {
             let newer = decoded.issued_at.is_some_and(|iat| self.latest_iat.is_none_or(|latest| iat > latest));
             let stale = decoded.expires_at - issuer_now <= FINAL_WINDOW;
             if newer && stale {
@@ -470,27 +629,50 @@ impl Run {
         }
         let k1 = estimate_ahead && !self.checks.fresh_accepted_when_estimate_ahead;
         let k6 = self.no_iat_estimate && !self.checks.fresh_accepted_after_no_iat_estimate;
-        if live && step.notices.contains(&Notice::Renewed) {
-            if let Ok(raw) = &raw {
-                if decode(raw).is_ok_and(|d| d.issued_at.is_some()) {
-                    self.no_iat_estimate = false;
-                }
-            }
+        if live && renewed && judged.is_some_and(|j| j.is_ok_and(|d| d.issued_at.is_some())) {
+            self.no_iat_estimate = false;
         }
+        // After a forward jump of the page's clock the keeper follows newly minted tokens only
+        // once they have agreed for JUMP_EVIDENCE (fix of K5): until then a fresh token may be
+        // refused, after that it must not be. Only a token minted after every token seen counts
+        // (a later `iat`); tokens minted while asked for and answered within MAX_OPTIMISM − 1 s
+        // agree within 2 s, well inside the keeper's 5 s; any other token the clock judged may
+        // have replaced the keeper's candidate, so the window starts again.
+        let iat = judged.and_then(Result::ok).and_then(|t| t.issued_at);
+        let after_all = iat.is_some_and(|iat| self.max_iat_seen.is_none_or(|seen| iat > seen));
+        if live {
+            self.max_iat_seen = self.max_iat_seen.max(iat);
+        }
+        let round_trip = ask_issuer_time.map_or(Millis::MAX, |asked| issuer_now - asked);
+        let evidence = fresh_mint && round_trip <= MAX_OPTIMISM - 1_000;
         if live && fresh_mint && refused_expired && !k1 && !k6 {
-            return Err("a freshly minted token was refused as expired".into());
+            match (evidence, self.evidence_since) {
+                _ if !after_all => {} // not evidence for the keeper either
+                (true, None) => self.evidence_since = Some(self.page_now),
+                (true, Some(since)) if self.page_now - since < JUMP_EVIDENCE => {}
+                (true, Some(since)) => {
+                    return Err(format!(
+                        "a freshly minted token was refused as expired {} ms after the first one that showed the same forward jump (JUMP_EVIDENCE {JUMP_EVIDENCE} ms)",
+                        self.page_now - since
+                    ))
+                }
+                (false, _) => self.evidence_since = None,
+            }
+        } else if live && judged.is_some_and(|j| j.is_ok()) {
+            self.evidence_since = None;
         }
-        if let (Ok(raw), Some(Release::Failed(error))) = (&raw, &step.release) {
-            if crate::decode_check::leaks(&error.message, raw) {
+        if let (Ok((raw, _)), Some(Release::Failed(error))) = (&raw, &step.release) {
+            if leaks(&error.message, raw) {
                 return Err(format!("an error message carries the answer: {}", error.message));
             }
         }
         self.after(step, "answered")
     }
 
-    /// Updates the lower-bound model for a token the keeper is about to read.
-    fn observe(&mut self, raw: &str) {
-        let Ok(decoded) = decode(raw) else { return };
+    /// Updates the lower-bound model for a token the keeper is about to judge (`None`: its claims
+    /// are refused).
+    fn observe(&mut self, judged: Option<connect_token::core::token::Times>) {
+        let Some(decoded) = judged else { return };
         let issuer_now = self.issuer_now();
         let true_offset = issuer_now - self.page_now;
         let error = match decoded.issued_at {
@@ -544,7 +726,7 @@ impl Run {
                     }
                 }
                 Notice::Expired => {
-                    let held = self.keeper.held().map(|h| h.raw.clone());
+                    let held = self.keeper.held_token().map(str::to_string);
                     if held.is_none() {
                         return Err("expired notice without a held token".into());
                     }
@@ -618,6 +800,9 @@ impl Run {
         if keeper.held().is_some() != keeper.expires_at_page_time().is_some() {
             return Err("held and expires_at_page_time disagree".into());
         }
+        if keeper.held().is_some() != keeper.held_token().is_some() {
+            return Err(format!("the keeper holds {:?} but the glue {:?}", keeper.held(), keeper.held_token()));
+        }
         if let Some(usable) = keeper.usable(now) {
             if self.stopped {
                 return Err("a stopped keeper hands out a token".into());
@@ -665,5 +850,16 @@ impl Run {
             return Err(format!("model stopped {} but stopped_by {:?}", self.stopped, keeper.stopped_by()));
         }
         Ok(())
+    }
+}
+
+/// Whether two `Read`s have the same shape and, for claims, the same values (NaN equal to NaN).
+fn same_shape(a: Read, b: Read) -> bool {
+    let bits = |v: Option<f64>| v.map(|v| if v.is_nan() { f64::NAN.to_bits() } else { v.to_bits() });
+    match (a, b) {
+        (Read::Claims { exp: e1, iat: i1 }, Read::Claims { exp: e2, iat: i2 }) => {
+            bits(e1) == bits(e2) && bits(i1) == bits(i2)
+        }
+        _ => a == b,
     }
 }

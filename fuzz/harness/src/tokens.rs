@@ -1,5 +1,7 @@
-//! Real-shaped context JWTs, built like tests/common/mod.rs (claims as the product mints them).
+//! Real-shaped context JWTs, built like tests/common/mod.rs (claims as the product mints them),
+//! and what the browser reads from a token (`read`, a model of js/claims.js).
 
+use connect_token::core::token::Read;
 use connect_token::core::Millis;
 
 /// Unpadded base64url.
@@ -90,4 +92,51 @@ impl Host {
     pub fn minted(&self) -> u64 {
         self.minted
     }
+}
+
+/// What js/claims.js (`readClaims` + `claimTime`) reads from a token: split on dots (3 parts, or
+/// `Segments`); the claims segment must match `^[\w-]*$` and be forgiving-base64 (`atob`: a length
+/// of 4n+1 is an error, leftover bits are dropped), or `Base64`; a fatal `TextDecoder` (which
+/// drops a leading BOM), or `Utf8`; `JSON.parse`, or `Json`; an object, or `NotAnObject`. `exp`
+/// and `iat` are `None` when absent, the number, or NaN when not a number.
+///
+/// `JSON.parse` is modelled with serde_json, which refuses three things `JSON.parse` accepts:
+/// lone surrogate escapes (`"\ud800"`), numbers beyond f64 (`1e999`, which `JSON.parse` reads as
+/// Infinity) and nesting deeper than 128. The model reads those as `Json` where the browser reads
+/// `Claims`; the keeper must cope with any `Read`, so this costs fidelity, not soundness.
+pub fn read(raw: &str) -> Read {
+    let parts: Vec<&str> = raw.split('.').collect();
+    let [_, claims, _] = parts[..] else { return Read::Segments };
+    let Some(bytes) = atob_url(claims) else { return Read::Base64 };
+    let Ok(text) = std::str::from_utf8(&bytes) else { return Read::Utf8 };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { return Read::Json };
+    let serde_json::Value::Object(map) = value else { return Read::NotAnObject };
+    let time = |name: &str| map.get(name).map(|value| value.as_f64().unwrap_or(f64::NAN));
+    Read::Claims { exp: time("exp"), iat: time("iat") }
+}
+
+/// `atob(segment.replace(/-/g, '+').replace(/_/g, '/'))` after the `^[\w-]*$` test.
+fn atob_url(segment: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    if segment.len() % 4 == 1 {
+        return None;
+    }
+    let (mut out, mut buffer, mut bits) = (Vec::with_capacity(segment.len() * 3 / 4), 0u32, 0);
+    for byte in segment.bytes() {
+        buffer = (buffer << 6 | ALPHABET.iter().position(|a| *a == byte)? as u32) & 0xff_ffff;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// Whether `message` carries `token`: only a token-like string (base64url, dots, `=`) of 20 or
+/// more characters counts, since a short one can be part of the fixed text by chance.
+pub fn leaks(message: &str, token: &str) -> bool {
+    let token_like = token.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.=".contains(&b));
+    token.len() >= 20 && token_like && message.contains(token)
 }

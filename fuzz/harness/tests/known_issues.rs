@@ -2,11 +2,15 @@
 //! SHOULD have: each fails until its bug is fixed. Run: `cargo test --test known_issues` in
 //! fuzz/harness. See fuzz/README.md for the analysis and the suggested fixes.
 
-use connect_token::core::json::{read_object, Member};
-use connect_token::core::keeper::{Keeper, Release, Settings};
-use connect_token::core::token::decode;
+//!
+//! The keeper is driven through `harness::glue::Glued`, a model of js/keeper.js: it keeps the
+//! token string and tells the keeper whether an answer or a rejected token is the one held.
+
+use connect_token::core::keeper::{Release, Settings};
+use connect_token::core::token::{times, Read};
 use connect_token::core::Millis;
-use harness::tokens::{token, token_with_claims, Host};
+use harness::glue::Glued;
+use harness::tokens::{read, token, token_with_claims, Host};
 
 const T0: Millis = 1_764_000_000_000;
 const S: Millis = 1_000;
@@ -19,7 +23,7 @@ const MIN: Millis = 60 * S;
 /// lower bounds), so a freshly minted token looks expired on arrival.
 #[test]
 fn k1_fresh_tokens_are_accepted_after_the_page_clock_jumps_forward() {
-    let mut k = Keeper::new(Settings::default());
+    let mut k = Glued::new(Settings::default());
     // The page's clock is 30 minutes slow; the first token pins the estimate correctly.
     let skew = -30 * MIN;
     let mut issuer = T0;
@@ -59,7 +63,7 @@ fn k1_fresh_tokens_are_accepted_after_the_page_clock_jumps_forward() {
 /// long ago. Found by the `keeper` fuzz target (12.7 hours past exp).
 #[test]
 fn k2_a_reissued_token_that_has_expired_is_not_handed_out() {
-    let mut k = Keeper::new(Settings::default());
+    let mut k = Glued::new(Settings::default());
     let raw = token(T0 / S, 900, 1);
     let ask = k.tick(T0).ask.unwrap();
     k.answered(T0, ask, Ok(&raw));
@@ -67,7 +71,7 @@ fn k2_a_reissued_token_that_has_expired_is_not_handed_out() {
     let now = T0 + 14 * 60 * MIN;
     let ask = k.tick(now).ask.expect("asks: the token expired");
     let step = k.answered(now, ask, Ok(&raw));
-    let true_remaining = decode(&raw).unwrap().expires_at - now;
+    let true_remaining = times(read(&raw)).unwrap().expires_at - now;
     assert!(true_remaining < 0);
     assert!(
         k.usable(now).is_none(),
@@ -83,10 +87,10 @@ fn k2_a_reissued_token_that_has_expired_is_not_handed_out() {
 #[test]
 fn k2_a_host_cache_on_a_slow_browser_clock_does_not_make_the_keeper_hand_out_expired_tokens() {
     let skew = -20 * MIN; // page (and host page) clock minus the issuer's
-    let mut k = Keeper::new(Settings::default());
+    let mut k = Glued::new(Settings::default());
     let raw = token(T0 / S, 900, 1);
     let host_cache_valid = |issuer_now: Millis| {
-        let exp = decode(&raw).unwrap().expires_at;
+        let exp = times(read(&raw)).unwrap().expires_at;
         exp - (issuer_now + skew) >= 60 * S // the host's cache check, by the browser clock
     };
     let mut issuer = T0;
@@ -117,7 +121,7 @@ fn k2_a_host_cache_on_a_slow_browser_clock_does_not_make_the_keeper_hand_out_exp
 fn k3_a_first_token_from_a_warm_host_cache_is_not_handed_out_after_it_expired() {
     let mut host = Host::new(900, 60);
     host.prewarm(T0, 14 * MIN); // minted 14 minutes ago, 1 minute left
-    let mut k = Keeper::new(Settings::default());
+    let mut k = Glued::new(Settings::default());
     let mut now = T0; // page clock right
     let mut expired_handouts = 0;
     let mut pending = None;
@@ -145,7 +149,7 @@ fn k3_a_first_token_from_a_warm_host_cache_is_not_handed_out_after_it_expired() 
 /// catches up — an hour here — and every caller waits with it.
 #[test]
 fn k4_a_forced_renewal_is_not_blocked_for_the_size_of_a_backward_clock_step() {
-    let mut k = Keeper::new(Settings::default());
+    let mut k = Glued::new(Settings::default());
     let raw = token(T0 / S, 900, 1);
     let ask = k.tick(T0).ask.unwrap();
     k.answered(T0, ask, Ok(&raw));
@@ -160,7 +164,7 @@ fn k4_a_forced_renewal_is_not_blocked_for_the_size_of_a_backward_clock_step() {
 /// only an hour later (timeoutMs is 10 s).
 #[test]
 fn k4_an_ask_in_flight_still_times_out_after_a_backward_clock_step() {
-    let mut k = Keeper::new(Settings::default());
+    let mut k = Glued::new(Settings::default());
     let step = k.tick(T0);
     assert!(step.ask.is_some());
     let now = T0 + 1_000 - 60 * MIN;
@@ -176,7 +180,7 @@ fn k4_an_ask_in_flight_still_times_out_after_a_backward_clock_step() {
 /// 5 minutes after ours, which expired 40 minutes ago. The page's clock is right throughout.
 #[test]
 fn k5_a_newer_but_expired_token_after_a_sleep_is_not_handed_out() {
-    let mut k = Keeper::new(Settings::default());
+    let mut k = Glued::new(Settings::default());
     let ours = token(T0 / S, 900, 1);
     let ask = k.tick(T0).ask.unwrap();
     k.answered(T0, ask, Ok(&ours));
@@ -184,7 +188,7 @@ fn k5_a_newer_but_expired_token_after_a_sleep_is_not_handed_out() {
     let woke = T0 + 60 * MIN;
     let ask = k.tick(woke).ask.expect("asks on wake-up");
     let step = k.answered(woke, ask, Ok(&theirs));
-    let true_remaining = decode(&theirs).unwrap().expires_at - woke;
+    let true_remaining = times(read(&theirs)).unwrap().expires_at - woke;
     assert!(true_remaining < 0);
     assert!(
         k.usable(woke).is_none(),
@@ -202,22 +206,24 @@ fn k5_a_newer_but_expired_token_after_a_sleep_is_not_handed_out() {
 #[test]
 fn k6_tokens_with_iat_are_accepted_after_a_first_token_without_iat_on_a_fast_page_clock() {
     use harness::tokens::token_without_iat;
-    let mut k = Keeper::new(Settings::default());
+    let mut k = Glued::new(Settings::default());
     let page_fast = 2 * 60 * MIN; // the page's clock is two hours fast
     let now = T0 + page_fast;
     let ask = k.tick(now).ask.unwrap();
     let step = k.answered(now, ask, Ok(&token_without_iat(T0 / S + 900, 1)));
     assert!(matches!(step.release, Some(Release::Failed(_))), "looks expired by the page's clock: {step:?}");
+    // Fixed as designed: newly minted tokens must agree for JUMP_EVIDENCE (5 min) before the
+    // estimate follows them, so the first is accepted about 5 min after the first of them.
     let mut accepted = false;
     let mut now = now;
-    for n in 0..10u64 {
+    for n in 0..15u64 {
         now += 31 * S;
         if let Some(ask) = k.tick(now).ask {
             k.answered(now, ask, Ok(&token((now - page_fast) / S, 900, 10 + n)));
         }
         accepted |= k.usable(now).is_some();
     }
-    assert!(accepted, "ten freshly minted tokens with iat were all refused");
+    assert!(accepted, "fifteen freshly minted tokens with iat, over 7.5 minutes, were all refused");
 }
 
 /// Issue K7 (found by the keeper target after the fix of K4): a backward step of the page's clock
@@ -228,37 +234,30 @@ fn k6_tokens_with_iat_are_accepted_after_a_first_token_without_iat_on_a_fast_pag
 /// (hand out nothing until a new token pins the estimate again).
 #[test]
 fn k7_an_expired_token_is_not_handed_out_after_a_backward_step_following_a_quiet_spell() {
-    let mut k = Keeper::new(Settings::default());
+    let mut k = Glued::new(Settings::default());
     let raw = token(T0 / S, 900, 1);
     let ask = k.tick(T0).ask.unwrap();
     k.answered(T0, ask, Ok(&raw));
     let issuer_now = T0 + 20 * MIN; // no reading for 20 minutes
     let page_now = issuer_now - 60 * MIN; // then the page's clock steps back an hour
     k.tick(page_now);
-    assert!(decode(&raw).unwrap().expires_at < issuer_now);
+    assert!(times(read(&raw)).unwrap().expires_at < issuer_now);
     assert!(k.usable(page_now).is_none(), "handed out a token that expired 5 minutes ago");
 }
 
-/// Issue D1: an `exp` in (0, 0.001) s decodes to `expires_at == 0` instead of `ExpInvalid`
-/// (`seconds > 0.0` lets it through, `as Millis` truncates it to 0). Found by `decode_parts`.
+/// Issue D1: an `exp` in (0, 0.001) s decoded to `expires_at == 0` instead of `ExpInvalid`
+/// (`seconds > 0.0` let it through, `as Millis` truncated it to 0). Found by `decode_parts` in the
+/// Rust decoder, since removed; the judgement now lives in `token::times`, where it stays fixed.
 #[test]
 fn d1_a_tiny_positive_exp_is_invalid_not_zero() {
-    let raw = token_with_claims(r#"{"exp":1.2398904876810066e-295}"#);
-    let decoded = decode(&raw);
-    assert!(decoded.as_ref().is_err() || decoded.as_ref().unwrap().expires_at > 0, "decoded {decoded:?}");
-    let raw = token_with_claims(r#"{"exp":0.0004}"#);
-    let decoded = decode(&raw);
-    assert!(decoded.is_err() || decoded.unwrap().expires_at > 0);
+    for exp in [1.2398904876810066e-295, 0.0004, 5e-324] {
+        let judged = times(Read::Claims { exp: Some(exp), iat: None });
+        assert!(judged.is_err() || judged.unwrap().expires_at > 0, "exp {exp:e}: {judged:?}");
+    }
+    // And through the browser's reading of a token.
+    let judged = times(read(&token_with_claims(r#"{"exp":1.2398904876810066e-295}"#)));
+    assert!(judged.is_err() || judged.unwrap().expires_at > 0, "{judged:?}");
 }
 
-/// Issue J1 (minor): numbers whose scaling overflows read as NaN or infinity where `JSON.parse`
-/// (and serde_json) read a finite number: `0e999` is 0, a 400-digit mantissa with `e-391` is 1e9.
-/// Found by the `json` target. A token with such an `exp` is refused as `ExpInvalid`.
-#[test]
-fn j1_numbers_with_huge_exponents_read_as_json_parse_reads_them() {
-    let [exp] = read_object(r#"{"exp":0e999}"#, ["exp"]).unwrap();
-    assert_eq!(exp, Member::Number(0.0));
-    let text = format!(r#"{{"exp":1{}e-391}}"#, "0".repeat(400));
-    let [exp] = read_object(&text, ["exp"]).unwrap();
-    assert!(matches!(exp, Member::Number(n) if (n - 1e9).abs() < 1.0), "{exp:?}");
-}
+// Issue J1 (`core::json` read `0e999` as NaN) went with the Rust JSON reader: `JSON.parse` reads
+// the claims now. Its test is gone; see fuzz/README.md.

@@ -4,8 +4,9 @@
 //! Run: `cargo test --test regressions` in fuzz/harness (about 10 s).
 
 use arbitrary::{Arbitrary, Unstructured};
-use harness::keeper_model::{run, Answer, Checks, Event, Scenario, TimeoutChoice};
-use harness::{decode_check, json_check, source_check};
+use connect_token::core::token::{times, Read};
+use harness::keeper_model::{run, Answer, Broken, Checks, Claim, Event, Scenario, TimeoutChoice};
+use harness::{claims_check, source_check, tokens};
 use std::path::PathBuf;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
@@ -39,32 +40,104 @@ fn inputs(count: usize, max_len: usize, seed: u64) -> impl Iterator<Item = Vec<u
     })
 }
 
+/// The model of js/claims.js (`tokens::read`) on the tokens that were the `decode` seeds before
+/// the browser took over reading claims (what `readClaims` + `claimTime` give for each).
 #[test]
-fn decode_seeds() {
-    for (path, bytes) in corpus("decode") {
-        let token = String::from_utf8_lossy(&bytes);
-        decode_check::check_token(&token).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+fn the_glue_model_reads_tokens_as_js_claims_does() {
+    const HEADER: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9";
+    let claims = |exp: Option<f64>, iat: Option<f64>| Read::Claims { exp, iat };
+    let with_claims = |segment: &str| format!("{HEADER}.{segment}.c2ln");
+    let b64 = |bytes: &[u8]| with_claims(&tokens::base64url(bytes));
+    let cases: Vec<(String, Read)> = vec![
+        (tokens::token(1_764_000_000, 900, 1), claims(Some(1_764_000_900.0), Some(1_764_000_000.0))),
+        // exp-float-exponent: {"exp":1.7640009e9,"iat":17640e5}
+        (
+            with_claims("eyJleHAiOjEuNzY0MDAwOWU5LCJpYXQiOjE3NjQwZTV9"),
+            claims(Some(1_764_000_900.0), Some(1_764_000_000.0)),
+        ),
+        // exp-string: {"exp":"1764000900"}
+        (with_claims("eyJleHAiOiIxNzY0MDAwOTAwIn0"), claims(Some(f64::NAN), None)),
+        // nested-exp-dup: {"a":{"exp":1},"exp":3,"exp":1764000900}: top level, the last one
+        (with_claims("eyJhIjp7ImV4cCI6MX0sImV4cCI6MywiZXhwIjoxNzY0MDAwOTAwfQ"), claims(Some(1_764_000_900.0), None)),
+        // utf8-claims: {"exp":1764000900,"name":"Zoë Ægir 日本 🚀"}
+        (
+            with_claims("eyJleHAiOjE3NjQwMDA5MDAsIm5hbWUiOiJab8OrIMOGZ2lyIOaXpeacrCDwn5qAIn0"),
+            claims(Some(1_764_000_900.0), None),
+        ),
+        (b64("\u{feff}{\"exp\":5}".as_bytes()), claims(Some(5.0), None)), // TextDecoder drops a BOM
+        (b64(br#"{"exp":null,"iat":true}"#), claims(Some(f64::NAN), Some(f64::NAN))),
+        (b64(br#"{"exp":-0}"#), claims(Some(-0.0), None)),
+        (b64(b"{}"), claims(None, None)),
+        // two-segments, garbage, padded (atob would take the "=", the ^[\w-]*$ test does not)
+        (format!("{HEADER}.eyJleHAiOjE3NjQwMDA5MDB9"), Read::Segments),
+        ("eyJ!!!.@@@.###".into(), Read::Base64),
+        (with_claims("eyJleHAiOjE3NjQwMDA5MDB9="), Read::Base64),
+        (with_claims("eyJleHAiOjE3NjQwMDA5MDB9A"), Read::Base64), // 4n+1 characters
+        (with_claims("eyJ+"), Read::Base64),
+        (b64(b"\xff{}"), Read::Utf8),
+        (b64(b"\xed\xa0\x80"), Read::Utf8), // an encoded surrogate
+        (with_claims(""), Read::Json),
+        (b64(b"{\"exp\":1,}"), Read::Json),
+        (b64(b"[{\"exp\":1}]"), Read::NotAnObject),
+        (b64(b"null"), Read::NotAnObject),
+        ("a.b.c.d".into(), Read::Segments),
+        (String::new(), Read::Segments),
+    ];
+    for (raw, want) in cases {
+        let got = tokens::read(&raw);
+        let same = match (got, want) {
+            (Read::Claims { exp: e1, iat: i1 }, Read::Claims { exp: e2, iat: i2 }) => {
+                let bits = |v: Option<f64>| v.map(|v| if v.is_nan() { 0 } else { v.to_bits() });
+                bits(e1) == bits(e2)
+                    && bits(i1) == bits(i2)
+                    && e1.is_some_and(f64::is_nan) == e2.is_some_and(f64::is_nan)
+            }
+            _ => got == want,
+        };
+        assert!(same, "{raw:?}: read {got:?}, want {want:?}");
     }
-    let real = String::from_utf8(
-        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus/decode/real-900s")).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(connect_token::core::token::decode(&real).unwrap().expires_at, 1_764_000_900_000);
+    let real = tokens::token(1_764_000_000, 900, 1);
+    assert_eq!(times(tokens::read(&real)).unwrap().expires_at, 1_764_000_900_000);
 }
 
+/// `token::times` on the edges the fuzz target is biased towards, and every `Read::from_shape`.
 #[test]
-fn json_seeds() {
-    for (path, bytes) in corpus("json") {
-        let text = String::from_utf8(bytes).unwrap();
-        json_check::check(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+fn claims_edges() {
+    let values = [
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        0.0,
+        -0.0,
+        5e-324,
+        f64::MIN_POSITIVE,
+        0.0009999,
+        0.001,
+        1.0,
+        1_764_000_900.5,
+        99_999_999_999.999_98,
+        1e11,
+        1e14,
+        f64::MAX,
+        -1.0,
+        f64::MIN,
+    ];
+    let options = std::iter::once(None).chain(values.iter().copied().map(Some));
+    for exp in options.clone() {
+        for iat in options.clone() {
+            for shape in [0, 1, 2, 3, 4, 5, 6, u32::MAX] {
+                claims_check::check_read(Read::from_shape(shape, exp, iat))
+                    .unwrap_or_else(|e| panic!("shape {shape} exp {exp:?} iat {iat:?}: {e}"));
+            }
+        }
     }
 }
 
 #[test]
 fn typed_seeds() {
-    for (path, bytes) in corpus("decode_parts") {
-        if let Some(parts) = typed::<decode_check::Parts>(&bytes) {
-            decode_check::check_parts(&parts).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for (path, bytes) in corpus("claims") {
+        if let Some(input) = typed::<claims_check::Input>(&bytes) {
+            claims_check::check(&input).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         }
     }
     for (path, bytes) in corpus("source_failure") {
@@ -82,9 +155,8 @@ fn typed_seeds() {
 #[test]
 fn pseudo_random_inputs() {
     for bytes in inputs(3_000, 600, 1) {
-        decode_check::check_token(&String::from_utf8_lossy(&bytes)).unwrap();
-        if let Some(parts) = typed::<decode_check::Parts>(&bytes) {
-            decode_check::check_parts(&parts).unwrap_or_else(|e| panic!("{e}\n{parts:?}"));
+        if let Some(input) = typed::<claims_check::Input>(&bytes) {
+            claims_check::check(&input).unwrap_or_else(|e| panic!("{e}\n{input:?}"));
         }
         if let Some(input) = typed::<source_check::SourceInput>(&bytes) {
             source_check::check(&input).unwrap_or_else(|e| panic!("{e}\n{input:?}"));
@@ -177,4 +249,89 @@ fn asks_after_a_backward_then_forward_step_respect_the_interval_in_forward_time(
         ],
     };
     run(&scenario, Checks::default()).unwrap();
+}
+
+/// The glue's part: answers broken at every stage of the browser's reading fail as
+/// `malformed-token` with the message for that stage, answers read as odd numbers (NaN,
+/// infinities, subnormals) are judged like any other, and the held token answered again by the
+/// host's cache (`same_as_held`) is a re-issue, never a renewal. The model checks each of these.
+#[test]
+fn answers_of_every_shape_keep_the_glue_and_the_keeper_in_step() {
+    use harness::claims_check::Value;
+    let broken = [
+        Broken::TwoSegments,
+        Broken::Padded,
+        Broken::BadLength,
+        Broken::NotUtf8,
+        Broken::NotJson,
+        Broken::NotAnObject,
+        Broken::NoExp,
+        Broken::ExpNotANumber,
+    ];
+    let mut events = vec![Event::Answer(Answer::Host { latency: 100 }), Event::Request];
+    for kind in broken {
+        events.extend([Event::ForceHeld, Event::WaitSeconds(3), Event::WakeUp]);
+        events.push(Event::Answer(Answer::Broken(kind, "Zoë \"x\" }".into())));
+        events.extend([
+            Event::WaitSeconds(40),
+            Event::WakeUp,
+            Event::Answer(Answer::Host { latency: 0 }),
+            Event::Request,
+        ]);
+    }
+    let claims = [
+        (Claim::NotANumber, Claim::Absent),
+        (Claim::Number(Value::Bits(f64::INFINITY.to_bits())), Claim::Absent),
+        (Claim::Number(Value::Edge { index: 6, ulps: 0 }), Claim::Absent),
+        (Claim::FromNow(600), Claim::Number(Value::Bits(f64::NAN.to_bits()))),
+        (Claim::FromNow(600), Claim::FromNow(-10)),
+        (Claim::FromNow(-600), Claim::FromNow(-1500)),
+        (Claim::Absent, Claim::FromNow(0)),
+    ];
+    for (exp, iat) in claims {
+        events.extend([Event::ForceHeld, Event::WaitSeconds(3), Event::WakeUp]);
+        events.push(Event::Answer(Answer::Claims { exp, iat }));
+        events.extend([Event::Request, Event::WaitSeconds(40), Event::WakeUp, Event::Answer(Answer::Held)]);
+        events.extend([Event::Request, Event::ForceOther(7), Event::Request]);
+    }
+    let scenario = Scenario {
+        renew_margin_s: 60,
+        timeout: TimeoutChoice::Default,
+        seed: 3,
+        ttl_s: 899,
+        cache_margin_s: 60,
+        skew_ms: 1_500,
+        skew_days: None,
+        prewarm_age_ms: None,
+        events,
+    };
+    let summary = run(&scenario, Checks::default()).unwrap();
+    assert!(summary.renewals >= 3, "{summary:?}");
+    assert_eq!(summary.truly_expired_handed_out, 0, "{summary:?}");
+}
+
+/// Found by the keeper target on the first run after the API change, and present before it: the
+/// model still demanded that a freshly minted token is never refused as expired (the K1 check),
+/// but since the fix of K5 the keeper follows a forward jump of the page's clock only after newly
+/// minted tokens agree for `JUMP_EVIDENCE`. The model now allows that window, and no longer.
+#[test]
+fn after_a_forward_jump_fresh_tokens_are_accepted_once_they_agree_for_jump_evidence() {
+    let fresh = || Event::Answer(Answer::Fresh { ttl_s: 900, age_ms: 0, no_iat: false });
+    let mut events = vec![fresh(), Event::PageJump(2 * 3_600_000), Event::Tick, fresh()];
+    for _ in 0..30 {
+        events.extend([Event::WakeUp, fresh(), Event::Request]);
+    }
+    let scenario = Scenario {
+        renew_margin_s: 60,
+        timeout: TimeoutChoice::Default,
+        seed: 5,
+        ttl_s: 899,
+        cache_margin_s: 60,
+        skew_ms: 0,
+        skew_days: None,
+        prewarm_age_ms: None,
+        events,
+    };
+    let summary = run(&scenario, Checks::default()).unwrap();
+    assert!(summary.renewals >= 2 && summary.handed_out > 0, "{summary:?}");
 }
