@@ -25,6 +25,8 @@ const STATUS_INDEX = 4;
 const STOPPED = 5;
 const USABLE_NOW = 6;
 const HOST_CALLS = 7;
+/** Subscribes to every snapshot change, events or not (what useSyncExternalStore needs; react.js). */
+export const CHANGES = Symbol.for('connect-token.changes');
 
 /** Makes the one error type of the library: an Error named ConnectTokenError with a code. */
 export function connectTokenError(code, message) {
@@ -128,6 +130,8 @@ export class ConnectAuth {
   #claims;
   #waiters = new Set();
   #listeners = new Set();
+  #changes = new Set();
+  #notified = -1;
   #timer;
   #version = -1;
   #snapshot;
@@ -160,7 +164,7 @@ export class ConnectAuth {
     };
     this.fetch = (input, init) => this.#fetch(input, init);
     // Every method works detached (`const { token } = auth`), like `fetch`.
-    for (const name of ['token', 'claims', 'snapshot', 'subscribe', 'stats', 'dispose']) this[name] = this[name].bind(this);
+    for (const name of ['token', 'claims', 'snapshot', 'subscribe', 'stats', 'dispose', CHANGES]) this[name] = this[name].bind(this);
     globalThis.document?.addEventListener('visibilitychange', this.#onPageEvent);
     for (const name of PAGE_EVENTS) globalThis.addEventListener?.(name, this.#onPageEvent);
     this.#onPageEvent();
@@ -199,10 +203,11 @@ export class ConnectAuth {
   }
 
   subscribe(listener) {
-    if (typeof listener !== 'function') throw new TypeError('subscribe(listener): listener must be a function.');
-    const entry = (event) => listener(event);
-    this.#listeners.add(entry);
-    return () => this.#listeners.delete(entry);
+    return this.#listen(this.#listeners, listener);
+  }
+
+  [CHANGES](listener) {
+    return this.#listen(this.#changes, listener);
   }
 
   stats() {
@@ -216,6 +221,7 @@ export class ConnectAuth {
     for (const name of PAGE_EVENTS) globalThis.removeEventListener?.(name, this.#onPageEvent);
     this.#apply(this.#core.dispose());
     this.#listeners.clear();
+    this.#changes.clear();
   }
 
   [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() {
@@ -241,6 +247,11 @@ export class ConnectAuth {
     if (todo & RENEWED) this.#emit({ type: 'renewed', claims: this.#claims, expiresAt: core.get(EXPIRES_AT) });
     if (todo & ERROR) this.#emit({ type: 'error', error });
     if (todo & EXPIRED) this.#emit({ type: 'expired' });
+    const version = core.get(VERSION);
+    if (version !== this.#notified) {
+      this.#notified = version;
+      this.#emit(undefined, this.#changes);
+    }
   }
 
   #error() {
@@ -259,8 +270,15 @@ export class ConnectAuth {
     this.#apply(todo);
   }
 
-  #emit(event) {
-    for (const listener of [...this.#listeners]) {
+  #listen(listeners, listener) {
+    if (typeof listener !== 'function') throw new TypeError('subscribe(listener): listener must be a function.');
+    const entry = (event) => listener(event);
+    listeners.add(entry);
+    return () => listeners.delete(entry);
+  }
+
+  #emit(event, listeners = this.#listeners) {
+    for (const listener of [...listeners]) {
       try {
         listener(event);
       } catch (error) {
@@ -273,10 +291,10 @@ export class ConnectAuth {
     this.#source().then(
       (token) => this.#answered(id, token),
       (reason) => {
-        let kind = '';
+        let kind = 0;
         let detail = '';
         try {
-          kind = String(reason?.kind ?? '');
+          kind = reason?.kind;
           detail = String(reason?.detail ?? '');
         } catch {
           // a hostile rejection value: a failure without detail

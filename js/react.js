@@ -1,7 +1,10 @@
 // React binding: the keeper's snapshot as React state.
 import { useSyncExternalStore } from 'react';
 
+// Every snapshot change, not only the renewed/error/expired events (keeper.js CHANGES).
+const CHANGES = Symbol.for('connect-token.changes');
+
 /** Re-renders when the keeper's snapshot changes; returns `{ status, claims, expiresAt, error }`. */
 export function useConnectAuth(auth) {
-  return useSyncExternalStore(auth.subscribe, auth.snapshot, auth.snapshot);
+  return useSyncExternalStore(auth[CHANGES] ?? auth.subscribe, auth.snapshot, auth.snapshot);
 }

@@ -213,6 +213,40 @@ fn tells_subscribers_when_the_token_expires_without_a_new_one() {
 }
 
 #[test]
+fn status_is_fresh_exactly_while_the_token_is_handed_out() {
+    // Every renewal fails; driven by its own wake-ups only, the keeper must wake when the token's
+    // final window begins and stop calling it fresh then (a snapshot must not say "fresh" while
+    // token() and fetch wait).
+    let mut k = keeper();
+    let mut wake = first_token(&mut k, T0, &token(T0 / S, 900)).wake_at;
+    assert_eq!(k.status(), Status::Fresh);
+    let final_window = T0 + 895 * S;
+    let mut woke_at_final_window = false;
+    while let Some(now) = wake.filter(|at| *at <= T0 + 900 * S) {
+        let version = k.version();
+        let mut step = k.tick(now);
+        if let Some(ask) = step.ask {
+            step = k.answered(now, ask, Err(Error::new(Code::HostError, "down")));
+        }
+        assert_eq!(k.status() == Status::Fresh, k.usable(now).is_some(), "at {} ms", now - T0);
+        if now == final_window {
+            woke_at_final_window = true;
+            assert!(k.version() > version, "the snapshot changes when the final window begins");
+        }
+        wake = step.wake_at;
+    }
+    assert!(woke_at_final_window, "no wake-up at the final window");
+    assert_eq!(k.status(), Status::Failed);
+
+    // Rejected (a 401) with nothing asked yet: not fresh but due, so "renewing".
+    let mut k = keeper();
+    let raw = token(T0 / S, 900);
+    first_token(&mut k, T0, &raw);
+    assert_eq!(k.force(T0 + 500, &raw).ask, None, "within the minimum interval");
+    assert_eq!(k.status(), Status::Renewing);
+}
+
+#[test]
 fn dispose_fails_waiters_and_stops_everything() {
     let mut k = keeper();
     k.tick(T0);

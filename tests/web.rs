@@ -69,6 +69,12 @@ export function install_ap(mode, ttl) {
   return host;
 }
 export function b64url(text) { return b64(text); }
+// Records the snapshot's status at every change notification (what React's hook subscribes to).
+export function watch_changes(auth) {
+  const seen = [];
+  auth[Symbol.for('connect-token.changes')](() => seen.push(auth.snapshot().status));
+  return seen;
+}
 export function remove_ap() { delete globalThis.AP; }
 export function release_all(host) { for (const resolve of host.pending.splice(0)) { const token = make_token(900); host.tokens.push(token); resolve(token); } }
 // A fetch that records what it was given. status(call) picks each response's status.
@@ -94,6 +100,7 @@ export function throwing_options() { return { get timeoutMs() { throw new Error(
 extern "C" {
     fn make_token(ttl: f64) -> String;
     fn b64url(text: &str) -> String;
+    fn watch_changes(auth: &ConnectAuth) -> Array;
     fn install_ap(mode: &str, ttl: f64) -> JsValue;
     fn remove_ap();
     fn release_all(host: &JsValue);
@@ -249,6 +256,30 @@ async fn concurrent_callers_share_one_host_call() {
     for entry in log.iter() {
         assert_eq!(get(&entry, "auth").as_string(), Some(format!("JWT {token}")));
     }
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn every_snapshot_change_is_notified_for_react_not_only_events() {
+    let host = install_ap("manual", 900.0);
+    let k = keeper(JsValue::UNDEFINED);
+    let seen = watch_changes(&k);
+    let status = |k: &ConnectAuth| get(&k.snapshot(), "status").as_string().unwrap();
+    assert_eq!(status(&k), "renewing", "the first ask is under way");
+    let pending = k.token(JsValue::UNDEFINED);
+    release_all(&host);
+    settle(pending).await.unwrap();
+    assert_eq!(status(&k), "fresh");
+    assert_eq!(seen.iter().last().and_then(|s| s.as_string()).as_deref(), Some("fresh"), "{seen:?}");
+    // A forced renewal starts an ask without any event: the hook still hears of it.
+    let forced = k.token(object(&[("forceRefresh", true.into())]));
+    assert_eq!(status(&k), "renewing", "due, within the minimum interval between asks");
+    assert_eq!(seen.iter().last().and_then(|s| s.as_string()).as_deref(), Some("renewing"), "{seen:?}");
+    while number(&host, "calls") < 2.0 {
+        JsFuture::from(sleep(100.0)).await.unwrap();
+    }
+    release_all(&host);
+    settle(forced).await.unwrap();
     k.dispose();
 }
 

@@ -109,9 +109,9 @@ pub enum Notice {
 pub enum Status {
     /// No token yet and no ask made.
     Idle,
-    /// A token is held and has not expired.
+    /// A token is held that may be handed out now (not in its final seconds, not rejected).
     Fresh,
-    /// An ask is under way.
+    /// An ask is under way, or one is due: the held token is in its final seconds or was rejected.
     Renewing,
     /// The last ask failed and no unexpired token is held.
     Failed,
@@ -181,6 +181,8 @@ pub struct Keeper {
     failures: u32,
     retry_at: Option<Millis>,
     last_error: Option<Error>,
+    /// The held token's final window began (it is no longer handed out).
+    final_noticed: bool,
     expired_noticed: bool,
     stopped: bool,
     /// The latest page time seen, to notice the page's clock stepping back.
@@ -207,6 +209,7 @@ impl Keeper {
             failures: 0,
             retry_at: None,
             last_error: None,
+            final_noticed: false,
             expired_noticed: false,
             stopped: false,
             last_now: Millis::MIN,
@@ -254,14 +257,18 @@ impl Keeper {
         self.version
     }
 
-    /// The status for `snapshot()`.
+    /// The status for `snapshot()`, as of the latest event: `Fresh` exactly when
+    /// [`Keeper::usable`] was true then (the keeper wakes at the final window to notice it).
     pub fn status(&self) -> Status {
+        let held = self.held.is_some() && !self.stopped;
         if self.ask.is_some() {
             Status::Renewing
-        } else if self.held.is_some() && !self.expired_noticed && !self.stopped {
+        } else if held && !self.final_noticed && !self.forced {
             Status::Fresh
         } else if self.last_error.is_some() {
             Status::Failed
+        } else if held {
+            Status::Renewing
         } else {
             Status::Idle
         }
@@ -359,6 +366,7 @@ impl Keeper {
         self.forced = false;
         self.reissues = 0;
         self.reask_at = None;
+        self.final_noticed = false;
         self.expired_noticed = false;
         self.stats.renewals += 1;
         Ok(true)
@@ -390,13 +398,6 @@ impl Keeper {
                 self.fail(now, Error::new(Code::Timeout, message), &mut step);
             }
         }
-        let expires = self.expires_at_page_time().filter(|_| !self.expired_noticed);
-        if expires.is_some_and(|expires| now >= expires) {
-            self.expired_noticed = true;
-            self.version += 1;
-            step.notices.push(Notice::Expired);
-        }
-        let expiry_wake = expires.filter(|expires| now < *expires);
         let next = match self.ask {
             Some(ask) => ask.started_at + self.settings.timeout,
             None => {
@@ -409,7 +410,28 @@ impl Keeper {
                 }
             }
         };
-        step.wake_at = Some(expiry_wake.map_or(next, |expiry| expiry.min(next)));
+        // Notice when the held token's final window begins (it is no longer handed out) and when
+        // it expires, waking up for whichever comes next.
+        let mut wake_at = next;
+        if let Some(expires) = self.expires_at_page_time() {
+            for (at, noticed) in
+                [(expires - FINAL_WINDOW, &mut self.final_noticed), (expires, &mut self.expired_noticed)]
+            {
+                if *noticed {
+                    continue;
+                }
+                if now < at {
+                    wake_at = wake_at.min(at);
+                } else {
+                    *noticed = true;
+                    self.version += 1;
+                    if at == expires {
+                        step.notices.push(Notice::Expired);
+                    }
+                }
+            }
+        }
+        step.wake_at = Some(wake_at);
         step
     }
 

@@ -22,20 +22,21 @@ pub enum Failure {
 }
 
 impl Failure {
-    /// Reads the adapter's name for the failure; anything unknown counts as a rejection.
+    /// Reads the adapter's number for the failure (`js/source.js`); anything unknown counts as a
+    /// rejection (0).
     ///
     /// ```
     /// use connect_token::core::source::Failure;
-    /// assert_eq!(Failure::from_name("missing"), Failure::Missing);
-    /// assert_eq!(Failure::from_name("???"), Failure::Rejected);
+    /// assert_eq!(Failure::from_code(1), Failure::Missing);
+    /// assert_eq!(Failure::from_code(99), Failure::Rejected);
     /// ```
-    pub fn from_name(name: &str) -> Failure {
-        match name {
-            "missing" => Failure::Missing,
-            "host-threw" => Failure::HostThrew,
-            "option-threw" => Failure::OptionThrew,
-            "empty" => Failure::Empty,
-            "not-string" => Failure::NotAString,
+    pub fn from_code(code: u32) -> Failure {
+        match code {
+            1 => Failure::Missing,
+            2 => Failure::HostThrew,
+            3 => Failure::OptionThrew,
+            4 => Failure::Empty,
+            5 => Failure::NotAString,
             _ => Failure::Rejected,
         }
     }

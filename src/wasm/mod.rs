@@ -143,9 +143,9 @@ impl Core {
         self.take(step)
     }
 
-    /// The token source failed for ask `id`; `kind` is the adapter's name for how (js/source.js).
-    pub fn failed(&mut self, now: f64, id: u32, kind: &str, detail: &str) -> u32 {
-        let error = failure(Failure::from_name(kind), detail);
+    /// The token source failed for ask `id`; `kind` is the adapter's number for how (js/source.js).
+    pub fn failed(&mut self, now: f64, id: u32, kind: u32, detail: &str) -> u32 {
+        let error = failure(Failure::from_code(kind), detail);
         let step = self.keeper.answered(now as Millis, AskId::from(id), Err(error));
         self.take(step)
     }

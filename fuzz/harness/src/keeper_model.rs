@@ -842,9 +842,18 @@ impl Run {
             return Err(format!("failures {} but {} failed notices", stats.failures, self.failed_notices));
         }
         self.summary.renewals = stats.renewals;
-        let renewing = keeper.status() == connect_token::core::keeper::Status::Renewing;
-        if renewing != self.in_flight.is_some() {
-            return Err(format!("status {:?} but the model has in flight {:?}", keeper.status(), self.in_flight));
+        use connect_token::core::keeper::Status;
+        let status = keeper.status();
+        let usable = keeper.usable(now).is_some();
+        if (status == Status::Fresh) != (usable && self.in_flight.is_none()) {
+            return Err(format!("status {status:?} but usable(now) is {usable}, in flight {:?}", self.in_flight));
+        }
+        // Renewing: an ask is in flight, or one is due (a held token that may not be handed out, no
+        // failure to report instead).
+        let due = keeper.held().is_some() && !usable && !self.stopped && keeper.last_error().is_none();
+        let renewing = status == Status::Renewing;
+        if self.in_flight.is_some() && !renewing || renewing && !(self.in_flight.is_some() || due) {
+            return Err(format!("status {status:?} but the model has in flight {:?} (due {due})", self.in_flight));
         }
         if self.stopped != keeper.stopped_by().is_some() {
             return Err(format!("model stopped {} but stopped_by {:?}", self.stopped, keeper.stopped_by()));
