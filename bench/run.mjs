@@ -22,6 +22,7 @@ mkdirSync(out, { recursive: true });
 
 const QUICK = process.env.BENCH_QUICK === '1'; // a fast smoke run with small counts
 const KB = 1024;
+const SIZE_BUDGET = 16_000; // bytes, as scripts/size.sh checks in CI
 
 const log = (...args) => console.error('[bench]', ...args);
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
@@ -220,9 +221,9 @@ decodeBrowser.ratios = {
 };
 const budgets = [
   {
-    name: 'size: wasm + JS ≤ 16 KB min+gzip',
+    name: 'size: wasm + JS ≤ 16 KB min+gzip (16,000 B, as CI checks)',
     value: `${(ours.totalGzip / KB).toFixed(1)} KB (${ours.totalGzip} B)`,
-    met: ours.totalGzip <= 16 * KB,
+    met: ours.totalGzip <= SIZE_BUDGET,
   },
   {
     name: 'per request: ≤ 2× the minimal wrapper (CPU time)',

@@ -90,8 +90,8 @@ export function markdown(r) {
       `| ${row.step} | ${bytes(row.js)}${row.jsNote ? ` (${row.jsNote})` : ''} | ${bytes(row.wasm)} | ${i === steps.length - 1 ? `**${bytes(row.total)}**` : bytes(row.total)} | ${i ? signed(row.total - steps[i - 1].total) : '—'} |`),
     '',
     `From ${bytes(first.total)} B to ${bytes(last.total)} B: ${signed(last.total - first.total)} B ` +
-      `(${signed(Math.round((100 * (last.total - first.total)) / first.total))} %); the budget is ${bytes(16 * KB)} B, ` +
-      `${last.total <= 16 * KB ? `${bytes(16 * KB - last.total)} B under it` : `${bytes(last.total - 16 * KB)} B over it`}.`,
+      `(${signed(Math.round((100 * (last.total - first.total)) / first.total))} %); the budget is ${bytes(16000)} B (CI checks it with scripts/size.sh, which bundles the entry alone), ` +
+      `${last.total <= 16000 ? `${bytes(16000 - last.total)} B under it` : `${bytes(last.total - 16000)} B over it`}.`,
     '',
   );
 
