@@ -74,6 +74,10 @@ export interface TokenOptions {
   forceRefresh?: boolean;
 }
 
+/**
+ * `fresh`: a token is handed out now; `renewing`: an ask is under way, or due (the token is in its
+ * final 5 s, or was rejected); `failed`: the last ask failed (see `error`); `idle`: nothing asked yet.
+ */
 export type ConnectAuthStatus = 'idle' | 'fresh' | 'renewing' | 'failed';
 
 /** The keeper's state; the same object until something changes (fit for `useSyncExternalStore`). */
