@@ -2,7 +2,7 @@
 // reported as callback() with no argument) works the same: renewals, shared calls, failures, recovery.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEnv, assertNoLeaks, assertTokenError, driveSession, effectiveMarginMs, sessionMs } from './harness.mjs';
+import { startEnv, assertNoLeaks, assertTokenError, driveSession, effectiveMarginMs, sessionMs, waitUntil } from './harness.mjs';
 
 const TTL = 60;
 
@@ -19,6 +19,9 @@ test('callback-form host: steady renewals, one shared call for concurrent reques
   const s = await env.open({ form: 'callback' });
   assert.equal(await s.page.evaluate(() => window.simHost.form), 'callback');
   assert.equal(await s.eval(() => typeof AP.context.getToken()), 'undefined', 'the bridge returns no promise');
+  // That call still goes to the host, like the keeper's first ask: let both land before counting.
+  await s.settle();
+  await waitUntil(() => env.control.stats().hostCalls === 2, 'the callback-less getToken reached the host');
 
   // Concurrent requests on a cold start of a second keeper share one call.
   const cold = await s.eval(async () => {

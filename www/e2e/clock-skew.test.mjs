@@ -72,7 +72,15 @@ for (const [name, jumpMs] of [
     // A request every 3 s for two lifetimes; requests are started, not awaited (a request that waits
     // for a failing renewal would otherwise hold the page clock's real-time flow).
     const ids = [];
-    await s.run(2 * TTL * 1000, { stepMs: 3_000, each: async () => ids.push(await s.start('/api/whoami')) });
+    // After each step, wait (real time) until an ask started in it has its answer: the host answers
+    // in real time, and the next steps must not run that ask into its timeoutMs first.
+    await s.run(2 * TTL * 1000, {
+      stepMs: 3_000,
+      each: async () => {
+        await s.settle();
+        ids.push(await s.start('/api/whoami'));
+      },
+    });
     await s.advance(1_000);
     const results = [];
     for (const id of ids) {

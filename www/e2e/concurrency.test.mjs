@@ -17,7 +17,9 @@ test(`${N} concurrent auth.fetch calls on a new keeper: exactly one host call, $
   await env.reset();
   const s = await env.open();
   // The app's own keeper already holds a token: stop it, and forget the host's cache and counters,
-  // so the new keeper starts cold against a host that must mint.
+  // so the new keeper starts cold against a host that must mint. (Its first ask must have reached
+  // the host before the reset, or it would count there after it.)
+  await s.settle();
   await s.eval(() => window.connectTokenDemo.auth.dispose());
   env.resetWorld();
   await s.sync();
@@ -70,6 +72,7 @@ test(`${N} concurrent auth.fetch calls on a new keeper: exactly one host call, $
 test(`${N} concurrent auth.token() calls while the first ask is in flight share it`, async () => {
   await env.reset({ host: { delayMs: 300 } }); // the host answers late (real ms): every caller waits for the same ask
   const s = await env.open();
+  await s.settle(); // the app keeper's first ask is answered before the reset (see above)
   await s.eval(() => window.connectTokenDemo.auth.dispose());
   env.resetWorld({ host: { delayMs: 300 } });
   await s.sync();

@@ -399,6 +399,16 @@ export class Session {
     });
   }
 
+  /**
+   * Waits (real time, polling) until the host server has seen every ask the app's keeper made
+   * (an ask reaches the host through the bridge in its own time, answered or not, hung included).
+   * Returns the host's count.
+   */
+  async hostCaughtUp(timeout = 15_000) {
+    await waitUntil(async () => this.world.control.stats().hostCalls >= (await this.stats()).hostCalls, 'the host saw every ask of the page', timeout);
+    return this.world.control.stats().hostCalls;
+  }
+
   /** Waits (real time, polling) until fn(arg) in the frame is truthy. */
   async until(fn, arg, timeout = 15_000) {
     await this.frame.waitForFunction(fn, arg, { polling: 10, timeout });
@@ -452,6 +462,15 @@ export async function assertNoLeaks(env, sessions = env.sessions, { allowPageJwt
     if (r.jwtHashesFound.length) leaks.push(`third origin got a JWT-looking string: ${r.method} ${r.url}`);
   }
   assert.deepEqual(leaks, [], 'the token leaked');
+}
+
+/** Waits (real time, polling in Node) until `condition()` (may be async) is truthy; throws after `timeout` ms. */
+export async function waitUntil(condition, what, timeout = 15_000) {
+  const t0 = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - t0 > timeout) throw new Error(`not within ${timeout} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** The ConnectTokenError shape of a failed fetch/token result. */

@@ -18,12 +18,22 @@ after(async () => {
   await env?.close();
 });
 
+/**
+ * Moves both clocks by `ms`. Unless the host hangs, then waits (real time) until an ask started in
+ * the step has its answer: the host answers in real time, and page-clock steps must not run the
+ * ask into its timeoutMs before that answer can arrive.
+ */
+async function step(s, fault, ms) {
+  await s.advance(ms);
+  if (!fault.on.hang) await s.settle();
+}
+
 /** Runs both clocks in `stepMs` steps until the started request `id` settles (at most `maxMs`). */
-async function runUntilSettled(s, id, { maxMs = 40_000, stepMs = 1_000 } = {}) {
+async function runUntilSettled(s, fault, id, { maxMs = 40_000, stepMs = 1_000 } = {}) {
   for (let waited = 0; waited <= maxMs; waited += stepMs) {
     const p = await s.peek(id);
     if (p.done) return p.result;
-    await s.advance(stepMs);
+    await step(s, fault, stepMs);
   }
   throw new Error(`request ${id} still pending after ${maxMs} ms of page time`);
 }
@@ -65,17 +75,17 @@ for (const fault of FAULTS) {
     // Three requests and a token() call find no usable token: they join the next attempt and fail
     // together with its error. (Wait until the jump's attempt has failed, so they all join the next.)
     await s.settle();
-    const before = env.control.stats().hostCalls;
+    const before = await s.hostCaughtUp(); // a hung ask times out whether or not it reached the host yet
     const ids = [
       await s.start('/api/whoami'),
       await s.start('/api/a'),
       await s.start('/api/b', { method: 'POST', body: 'x' }),
       await s.startToken(),
     ];
-    const first = await runUntilSettled(s, ids[0], { stepMs: fault.stepMs / 2 });
+    const first = await runUntilSettled(s, fault, ids[0], { stepMs: fault.stepMs / 2 });
     assertTokenError(first, fault.code);
     for (const id of ids.slice(1)) assertTokenError((await s.peek(id)).result, fault.code, `call ${id}`);
-    assert.equal(env.control.stats().hostCalls, before + 1, 'the waiting calls shared one attempt');
+    assert.equal(await s.hostCaughtUp(), before + 1, 'the waiting calls shared one attempt');
 
     const snap = await s.snapshot();
     assert.equal(snap.status, 'failed');
@@ -88,7 +98,13 @@ for (const fault of FAULTS) {
     const outageStart = env.control.stats().hostCalls;
     const pending = [];
     if (fault.outageMs) {
-      await s.run(fault.outageMs, { stepMs: fault.stepMs, each: async () => pending.push(await s.start('/api/whoami')) });
+      await s.run(fault.outageMs, {
+        stepMs: fault.stepMs,
+        each: async () => {
+          await s.settle(); // an ask started in the step gets its (real-time) answer before the clocks move on
+          pending.push(await s.start('/api/whoami'));
+        },
+      });
       const asks = env.control.stats().hostCalls - outageStart;
       const bound = maxAsksDuring(fault.outageMs);
       const sent = env.control.addonStats();
@@ -108,6 +124,7 @@ for (const fault of FAULTS) {
       }
       assert.ok(settled >= pending.length - 16, `requests settle with their attempt (${settled}/${pending.length})`);
     }
+    await s.hostCaughtUp();
     const pageStats = await s.stats();
     assert.equal(pageStats.hostCalls, env.control.stats().hostCalls);
     assert.ok(pageStats.failures >= 1 + (fault.outageMs ? 3 : 0), JSON.stringify(pageStats));
@@ -118,6 +135,7 @@ for (const fault of FAULTS) {
     const healedAt = env.control.stats().hostCalls;
     for (let waited = 0; waited < 35_000 && (await s.snapshot()).status !== 'fresh'; waited += fault.stepMs / 2) {
       await s.advance(fault.stepMs / 2);
+      await s.settle(); // healed: an ask started in the step gets its (real-time) answer
     }
     const after = await s.snapshot();
     assert.equal(after.status, 'fresh', 'recovered without a request');

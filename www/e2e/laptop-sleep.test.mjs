@@ -39,6 +39,7 @@ test('timers frozen (setSystemTime), both clocks +30 min: the first request afte
 test('timers frozen, both clocks +30 min, then a wake-up event (focus, visibilitychange, pageshow, online): the keeper renews before any request', async () => {
   await env.reset();
   const s = await env.open();
+  await s.settle(); // the first ask (made at creation) has been answered
   assert.equal(env.control.stats().hostCalls, 1);
   let calls = 1;
   for (const event of ['focus', 'visibilitychange', 'pageshow', 'online']) {

@@ -115,6 +115,7 @@ test('retryUnauthorized=false: the 401 is returned as is, no renewal', async () 
 test('own Authorization header: never overwritten, its 401 never replayed', async () => {
   await env.reset({ host: { cacheMarginSeconds: 100_000, nonce: true } });
   const s = await env.open();
+  await s.settle(); // the first ask (made at creation) has reached the host
   await s.advance(3_000);
   const hostBefore = env.control.stats().hostCalls;
   const r = await s.fetch('/api/whoami', { headers: { Authorization: 'Bearer not-ours' } });

@@ -213,28 +213,30 @@ describe('servers (Node, over HTTP)', () => {
 
   test('fault knobs over HTTP: hang, hangNext, delayMs', async () => {
     world.control.reset();
+    // Sends POST /host/token, waits until the host holds it, then gives it 600 ms to answer (it must
+    // not) and aborts. (A client timeout started with the request could fire before it reached the host.)
+    const hungRequest = async () => {
+      const calls = world.control.stats().hostCalls;
+      const abort = new AbortController();
+      const answer = fetch(`${world.hostOrigin}/host/token`, {
+        method: 'POST',
+        body: JSON.stringify({ addonKey: ADDON_KEY }),
+        signal: abort.signal,
+      });
+      answer.catch(() => {});
+      await waitUntil(() => world.control.stats().hostCalls === calls + 1, 5000, 'the request reached the host');
+      const timer = setTimeout(() => abort.abort(new DOMException('no answer within 600 ms', 'TimeoutError')), 600);
+      await assert.rejects(answer, (e) => e.name === 'TimeoutError');
+      clearTimeout(timer);
+    };
     await controlHost({ hang: true });
-    await assert.rejects(
-      fetch(`${world.hostOrigin}/host/token`, {
-        method: 'POST',
-        body: JSON.stringify({ addonKey: ADDON_KEY }),
-        signal: AbortSignal.timeout(600),
-      }),
-      (e) => e.name === 'TimeoutError',
-    );
+    await hungRequest();
     await controlHost({ hang: false, hangNext: 1 });
-    await assert.rejects(
-      fetch(`${world.hostOrigin}/host/token`, {
-        method: 'POST',
-        body: JSON.stringify({ addonKey: ADDON_KEY }),
-        signal: AbortSignal.timeout(600),
-      }),
-    );
+    await hungRequest();
     assert.equal((await hostToken()).status, 200);
     const s = world.control.stats();
     assert.deepEqual([s.hostCalls, s.hung], [3, 2]);
-    for (let i = 0; i < 50 && world.control.stats().pendingHung > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(world.control.stats().pendingHung, 0, 'aborted clients are no longer pending');
+    await waitUntil(() => world.control.stats().pendingHung === 0, 5000, 'aborted clients are no longer pending');
 
     await controlHost({ delayMs: 300 });
     const t0 = Date.now();
@@ -523,6 +525,8 @@ describe('real bridge in Chromium', () => {
     const again = await openAddon();
     assert.equal(await again.page.evaluate(() => window.simHost.form), 'callback');
     assert.equal(await again.frame.evaluate(() => typeof AP.context.getToken()), 'undefined');
+    // that call too reaches the host: let it land here, not in the next test (after its reset)
+    await waitUntil(() => world.control.stats().hostCalls === 4, 5000, 'the last callback-less getToken reached the host');
     await again.page.close();
   });
 
@@ -537,6 +541,8 @@ describe('real bridge in Chromium', () => {
         () => (window.__state = 'rejected'),
       );
     });
+    // the call reaches the host server in its own time: time the hang from when it is held there
+    await waitUntil(() => world.control.stats().hostCalls === 1, 5000, 'the getToken reached the host, which holds it');
     await page.waitForTimeout(1000);
     assert.equal(await frame.evaluate(() => window.__state), 'pending');
     const s = world.control.stats();

@@ -288,8 +288,18 @@ test(`soak: ${HOURS} h on ${APP}, ttl ${TTL_S} s, a request every ${EVERY_MS / 1
   // no timer fires in real time between steps, so an ask never starts just before a jump and the
   // run does not depend on how fast the machine is.
   // (Each frame has its own fake clock; pause both a little after the later of the two.)
+  // pauseAt refuses a time that a frame's clock has already passed, and the clocks run with real time
+  // until paused: on a slow machine the reads and the call can take longer than the margin. A refused
+  // pauseAt still pauses the frame where it is, so reading the clocks again and retrying then holds.
   const nowIn = (frame) => frame.evaluate(() => Date.now());
-  await s.page.clock.pauseAt(Math.max(await nowIn(s.page.mainFrame()), await nowIn(s.frame)) + 200);
+  for (let tries = 1; ; tries++) {
+    try {
+      await s.page.clock.pauseAt(Math.max(await nowIn(s.page.mainFrame()), await nowIn(s.frame)) + 200);
+      break;
+    } catch (e) {
+      if (tries >= 5 || !/Cannot fast-forward to the past/.test(e.message)) throw e;
+    }
+  }
   let st = absorb(await settleAndDrain());
   setServer(st.now);
   const startAt = st.now;
