@@ -169,6 +169,35 @@ fn a_host_that_never_answers_times_out_and_its_late_answer_is_ignored() {
 }
 
 #[test]
+fn an_ask_cut_off_by_a_laptop_sleep_is_asked_again_not_failed() {
+    let mut k = keeper();
+    let first = k.tick(T0).ask.unwrap();
+    // The laptop sleeps 30 minutes with the ask in flight; timers do not run.
+    let woke = T0 + 30 * 60 * S;
+    let step = k.tick(woke);
+    assert_eq!((step.release.clone(), step.notices.clone()), (None, vec![]), "callers keep waiting");
+    let again = step.ask.expect("asks again at once");
+    assert_eq!(k.answered(woke + 50, first, Ok(&token(woke / S, 900))).release, None, "the cut-off ask is over");
+    let step = k.answered(woke + 100, again, Ok(&token(woke / S, 900)));
+    assert_eq!(step.release, Some(Release::Ready));
+    assert_eq!((k.stats().host_calls, k.stats().failures), (2, 0));
+
+    // Once only: if the page sleeps through the second ask too, it is a timeout.
+    let mut k = keeper();
+    k.tick(T0).ask.unwrap();
+    assert!(k.tick(T0 + 30 * 60 * S).ask.is_some());
+    let step = k.tick(T0 + 60 * 60 * S);
+    assert!(matches!(step.release, Some(Release::Failed(Error { code: Code::Timeout, .. }))), "{step:?}");
+
+    // A timeout seen on time (the timer fired, up to LATE_WAKE late) is a timeout.
+    let mut k = keeper();
+    k.tick(T0).ask.unwrap();
+    k.tick(T0 + 9_000);
+    let step = k.tick(T0 + 10_000 + LATE_WAKE);
+    assert!(matches!(step.release, Some(Release::Failed(Error { code: Code::Timeout, .. }))), "{step:?}");
+}
+
+#[test]
 fn malformed_and_expired_answers_are_typed_failures() {
     let mut k = keeper();
     let ask = k.tick(T0).ask.unwrap();

@@ -11,7 +11,9 @@
 //!    5 s, 10 s, 20 s, … but no later than just before the final window, and remembers how close
 //!    to `exp` the source finally minted a new one: later tokens are renewed at that margin, so
 //!    the cache costs extra asks once, not every lifetime.
-//! 5. Every ask is bounded by the timeout. After a failure, the next ask waits an exponential,
+//! 5. Every ask is bounded by the timeout; but if the keeper was not running when the timeout
+//!    passed (the laptop slept, the tab was throttled), the host's silence is no evidence: it asks
+//!    once more, and waiting callers keep waiting. After a failure, the next ask waits an exponential,
 //!    jittered, capped backoff, whatever the request rate; a fatal failure stops asking.
 //! 6. A rejected token (a 401) or `forceRefresh` forces one renewal; callers share it.
 
@@ -31,6 +33,9 @@ pub const FIRST_REASK: Millis = 5_000;
 pub const FIRST_BACKOFF: Millis = 2_000;
 /// The longest backoff step.
 pub const MAX_BACKOFF: Millis = 30_000;
+/// An ask's timeout seen more than this late was not seen while the page ran (it slept or its
+/// timers were throttled).
+pub const LATE_WAKE: Millis = 2_000;
 
 /// Numbers the keeper is configured with (validated by [`super::options`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +151,8 @@ pub struct Stats {
 struct Ask {
     id: AskId,
     started_at: Millis,
+    /// Asked again because the previous ask's timeout passed while the page was not running.
+    resumed: bool,
 }
 
 /// The renewal state machine. Every method takes the page's time (`Date.now()`) as `now`.
@@ -187,6 +194,8 @@ pub struct Keeper {
     stopped: bool,
     /// The latest page time seen, to notice the page's clock stepping back.
     last_now: Millis,
+    /// The page time of the event before the latest one.
+    previous_now: Millis,
     rng: u64,
     stats: Stats,
     version: u64,
@@ -213,6 +222,7 @@ impl Keeper {
             expired_noticed: false,
             stopped: false,
             last_now: Millis::MIN,
+            previous_now: Millis::MIN,
             rng: settings.jitter_seed | 1,
             stats: Stats::default(),
             version: 0,
@@ -392,8 +402,14 @@ impl Keeper {
         if self.stopped {
             return step;
         }
+        let mut resume = false;
         if let Some(ask) = self.ask {
-            if now >= ask.started_at + self.settings.timeout {
+            let deadline = ask.started_at + self.settings.timeout;
+            let overslept = self.previous_now < deadline && now - deadline > LATE_WAKE;
+            if now >= deadline && overslept && !ask.resumed {
+                self.ask = None;
+                resume = true;
+            } else if now >= deadline {
                 let message = "The token source did not answer within timeoutMs; the keeper will retry. Raise timeoutMs if the host is slow.";
                 self.fail(now, Error::new(Code::Timeout, message), &mut step);
             }
@@ -402,8 +418,8 @@ impl Keeper {
             Some(ask) => ask.started_at + self.settings.timeout,
             None => {
                 let at = self.due_at(now).max(self.earliest_ask());
-                if at <= now {
-                    step.ask = Some(self.start_ask(now));
+                if at <= now || resume {
+                    step.ask = Some(self.start_ask(now, resume));
                     now + self.settings.timeout
                 } else {
                     at
@@ -452,10 +468,10 @@ impl Keeper {
         after_last.max(self.retry_at.unwrap_or(Millis::MIN))
     }
 
-    fn start_ask(&mut self, now: Millis) -> AskId {
+    fn start_ask(&mut self, now: Millis, resumed: bool) -> AskId {
         let id = self.next_id;
         self.next_id += 1;
-        self.ask = Some(Ask { id, started_at: now });
+        self.ask = Some(Ask { id, started_at: now, resumed });
         self.last_ask_at = Some(now);
         self.stats.host_calls += 1;
         if self.failures > 0 {
@@ -479,7 +495,9 @@ impl Keeper {
             self.clock.page_stepped_back(back);
             // Time that passed unseen before the step is not known: renew before trusting the token.
             self.forced |= self.held.is_some();
+            self.last_now = now;
         }
+        self.previous_now = self.last_now;
         self.last_now = now;
     }
 

@@ -29,7 +29,7 @@ use arbitrary::Arbitrary;
 use connect_token::core::clock::{JUMP_EVIDENCE, MAX_OPTIMISM};
 use connect_token::core::error::{Code, Error};
 use connect_token::core::keeper::{
-    AskId, Notice, Release, Settings, Step, FINAL_WINDOW, MAX_BACKOFF, MIN_ASK_INTERVAL,
+    AskId, Notice, Release, Settings, Step, FINAL_WINDOW, LATE_WAKE, MAX_BACKOFF, MIN_ASK_INTERVAL,
 };
 use connect_token::core::options::MAX_TIMER_MS;
 use connect_token::core::token::{times, Read};
@@ -263,6 +263,10 @@ struct Run {
     /// page − issuer.
     skew: Millis,
     in_flight: Option<(AskId, Millis)>,
+    /// When the ask in flight times out (forward page time), and whether it was asked again
+    /// because the previous one's timeout passed while the page was not running.
+    in_flight_deadline: Millis,
+    in_flight_resumed: bool,
     last_id: Option<AskId>,
     /// Page time that only moves forward: a backward step of the page's clock is not time passing
     /// (the keeper moves its stored times back with it).
@@ -325,6 +329,8 @@ pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
         page_now: T0 + skew,
         skew,
         in_flight: None,
+        in_flight_deadline: 0,
+        in_flight_resumed: false,
         last_id: None,
         mono: 0,
         last_page: T0 + skew,
@@ -694,6 +700,7 @@ impl Run {
     /// Checks a step and the keeper's state after it.
     fn after(&mut self, step: Step, what: &str) -> Result<(), String> {
         let now = self.page_now;
+        let previous_mono = self.mono;
         self.mono += (now - self.last_page).max(0);
         self.last_page = now;
         if self.stopped {
@@ -741,8 +748,16 @@ impl Run {
             if self.stopped {
                 return Err("asked after a fatal failure".into());
             }
+            let mut resumed = false;
             if let Some((pending, _)) = self.in_flight {
-                return Err(format!("asked ({id}) while ask {pending} is in flight"));
+                // Allowed once: the ask's timeout passed while the page was not running (no event
+                // between its deadline and a wake-up more than LATE_WAKE after it).
+                let deadline = self.in_flight_deadline;
+                let overslept = previous_mono < deadline && self.mono - deadline > LATE_WAKE;
+                if !overslept || self.in_flight_resumed {
+                    return Err(format!("asked ({id}) while ask {pending} is in flight"));
+                }
+                resumed = true;
             }
             if let Some(last) = self.last_ask_at {
                 if self.mono - last < MIN_ASK_INTERVAL {
@@ -753,6 +768,8 @@ impl Run {
                 return Err(format!("ask id {id} not new"));
             }
             self.in_flight = Some((id, self.issuer_now()));
+            self.in_flight_deadline = self.mono + self.timeout;
+            self.in_flight_resumed = resumed;
             self.last_id = Some(id);
             self.last_ask_at = Some(self.mono);
             self.summary.asks += 1;
