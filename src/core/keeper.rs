@@ -118,20 +118,8 @@ pub enum Status {
     Fresh,
     /// An ask is under way, or one is due: the held token is in its final seconds or was rejected.
     Renewing,
-    /// The last ask failed and no unexpired token is held.
+    /// The last ask failed and no token may be handed out.
     Failed,
-}
-
-impl Status {
-    /// The status as JavaScript sees it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Idle => "idle",
-            Status::Fresh => "fresh",
-            Status::Renewing => "renewing",
-            Status::Failed => "failed",
-        }
-    }
 }
 
 /// Counters, as `stats()` reports them.
