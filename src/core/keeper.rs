@@ -483,9 +483,10 @@ impl Keeper {
             self.clock.page_stepped_back(back);
             // Time that passed unseen before the step is not known: renew before trusting the token.
             self.forced |= self.held.is_some();
-            self.last_now = now;
         }
-        self.previous_now = self.last_now;
+        // The event before this one, to tell a wake-up the page missed from a late one (plan); a
+        // backward step counts as seen now.
+        self.previous_now = self.last_now.min(now);
         self.last_now = now;
     }
 
