@@ -1,25 +1,24 @@
 // connect-token: keeps an Atlassian Connect app's SPA authenticated to its own backend.
-// Every decision is Rust compiled to WebAssembly (src/core); keeper.js binds it to the browser.
-// The browser decodes tokens but never verifies them: your backend must.
-import init, { Core } from './connect_token.js';
-import { ConnectAuth, startConnectAuth } from './keeper.js';
-import { tokenSource } from './source.js';
+// The library is the wasm module (Rust: src/core decides, src/web binds the browser); this entry
+// only loads it once and hands over. The browser decodes tokens but never verifies them: your
+// backend must.
+import init, { ConnectAuth, createConnectAuth as start } from './connect_token.js';
 
 export { ConnectAuth };
 
 let loading;
 
-/** Loads the library (once) and starts a keeper; the first token is asked for at once. */
+/** Loads the wasm (once; `new URL(..., import.meta.url)`, which Vite and webpack 5 bundle as is) and starts a keeper. */
 export async function createConnectAuth(options) {
-  loading ??= init().catch((error) => {
+  loading ??= init({ module_or_path: new URL('connect_token_bg.wasm', import.meta.url) }).catch((error) => {
     loading = undefined; // a later call may try again
     throw error;
   });
   await loading;
-  return startConnectAuth(new Core(Math.random() * 2 ** 52), options, tokenSource);
+  return start(options);
 }
 
-/** Whether `value` is a ConnectTokenError (compares `name`, so it works across iframes). */
+/** Whether `value` is a ConnectTokenError (compares `name`, so it works across iframes; needs no wasm). */
 export function isConnectTokenError(value) {
   return typeof value === 'object' && value !== null && value.name === 'ConnectTokenError' && typeof value.code === 'string';
 }

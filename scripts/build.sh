@@ -6,11 +6,15 @@ cd "$(dirname "$0")/.."
 crate=connect_token
 out="pkg.tmp.$$"
 trap 'rm -rf "$out"' EXIT
-cargo build --quiet --lib --target wasm32-unknown-unknown --release --no-default-features
-wasm-bindgen --target web --no-typescript --encode-into always --out-dir "$out" "target/wasm32-unknown-unknown/release/$crate.wasm"
+cargo build --quiet --lib --target wasm32-unknown-unknown --release
+wasm-bindgen --target web --encode-into always --out-dir "$out" "target/wasm32-unknown-unknown/release/$crate.wasm"
 node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features --enable-bulk-memory \
   --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types \
   --enable-multivalue -o "$out/${crate}_bg.wasm" "$out/${crate}_bg.wasm"
-cp js/index.js js/index.d.ts js/keeper.js js/source.js js/claims.js js/react.js js/react.d.ts js/package.json README.md "$out/"
+# The generated declarations type the raw wasm exports (InitOutput) as `any`: they are opaque
+# handles, so say `unknown`; and the .wasm's own declarations file is for nobody.
+sed -E -i '/^    readonly /s/\bany\b/unknown/g' "$out/$crate.d.ts"
+rm "$out/${crate}_bg.wasm.d.ts"
+cp js/index.js js/index.d.ts js/react.js js/react.d.ts js/package.json README.md "$out/"
 rm -rf pkg.old && { [ ! -d pkg ] || mv pkg pkg.old; } && mv "$out" pkg && rm -rf pkg.old
 echo "built pkg/"

@@ -1,9 +1,13 @@
-//! The web layer in headless Chromium, with a fake `AP` in the page and a recording `fetch`.
+//! The browser binding (src/web) in headless Chromium, through its JavaScript API, with a fake
+//! `AP` in the page and a recording `fetch`.
 //! Run with `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --tests`.
 #![cfg(target_arch = "wasm32")]
 
-use connect_token::wasm::Core;
-use js_sys::{Array, Function, Promise, Reflect};
+use connect_token::core::token::malformed;
+use connect_token::web::create_connect_auth;
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -11,23 +15,10 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen(module = "/js/source.js")]
-extern "C" {
-    #[wasm_bindgen(thread_local_v2, js_name = tokenSource)]
-    static TOKEN_SOURCE: Function;
-}
-
-#[wasm_bindgen(module = "/js/claims.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = readClaims)]
-    fn read_claims(token: &str) -> Array;
-}
-
-#[wasm_bindgen(module = "/js/keeper.js")]
+/// The `ConnectAuth` object as the app sees it (its methods called the JavaScript way).
+#[wasm_bindgen]
 extern "C" {
     type ConnectAuth;
-    #[wasm_bindgen(catch, js_name = startConnectAuth)]
-    fn start_connect_auth(core: JsValue, options: &JsValue, source: &Function) -> Result<ConnectAuth, JsValue>;
     #[wasm_bindgen(method)]
     fn fetch(this: &ConnectAuth, input: JsValue, init: JsValue) -> Promise;
     #[wasm_bindgen(method)]
@@ -38,6 +29,8 @@ extern "C" {
     fn snapshot(this: &ConnectAuth) -> JsValue;
     #[wasm_bindgen(method)]
     fn stats(this: &ConnectAuth) -> JsValue;
+    #[wasm_bindgen(method)]
+    fn subscribe(this: &ConnectAuth, listener: &Function) -> Function;
     #[wasm_bindgen(method)]
     fn dispose(this: &ConnectAuth);
 }
@@ -128,8 +121,9 @@ fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     object.into()
 }
 
-fn keeper(options: JsValue) -> ConnectAuth {
-    start_connect_auth(Core::new(42.0).into(), &options, &TOKEN_SOURCE.with(Function::clone)).unwrap()
+async fn keeper(options: JsValue) -> ConnectAuth {
+    let options = if options.is_undefined() { None } else { Some(options.unchecked_into::<Object>()) };
+    settle(create_connect_auth(options)).await.unwrap().unchecked_into()
 }
 
 fn statuses(f: impl Fn(u32) -> u16 + 'static) -> Function {
@@ -152,7 +146,7 @@ fn page_origin() -> String {
 #[wasm_bindgen_test]
 async fn promise_form_host() {
     let host = install_ap("promise", 900.0);
-    let k = keeper(JsValue::UNDEFINED);
+    let k = keeper(JsValue::UNDEFINED).await;
     let token = settle(k.token(JsValue::UNDEFINED)).await.unwrap();
     let tokens: Array = get(&host, "tokens").unchecked_into();
     assert_eq!(token, tokens.get(0));
@@ -168,7 +162,7 @@ async fn promise_form_host() {
 #[wasm_bindgen_test]
 async fn callback_form_host() {
     let host = install_ap("callback", 900.0);
-    let k = keeper(JsValue::UNDEFINED);
+    let k = keeper(JsValue::UNDEFINED).await;
     let token = settle(k.token(JsValue::UNDEFINED)).await.unwrap();
     let tokens: Array = get(&host, "tokens").unchecked_into();
     assert_eq!(token, tokens.get(0));
@@ -178,7 +172,7 @@ async fn callback_form_host() {
 #[wasm_bindgen_test]
 async fn callback_form_error_without_argument_is_a_host_error() {
     install_ap("callback-error", 900.0);
-    let k = keeper(JsValue::UNDEFINED);
+    let k = keeper(JsValue::UNDEFINED).await;
     let error = settle(k.token(JsValue::UNDEFINED)).await.unwrap_err();
     assert_eq!(code_of(&error), "host-error");
     assert_eq!(get(&k.snapshot(), "status").as_string().as_deref(), Some("failed"));
@@ -188,7 +182,7 @@ async fn callback_form_error_without_argument_is_a_host_error() {
 #[wasm_bindgen_test]
 async fn rejected_promise_with_a_plain_string_is_a_host_error_with_its_message() {
     install_ap("reject", 900.0);
-    let k = keeper(JsValue::UNDEFINED);
+    let k = keeper(JsValue::UNDEFINED).await;
     let error = settle(k.token(JsValue::UNDEFINED)).await.unwrap_err();
     assert_eq!(code_of(&error), "host-error");
     assert!(get(&error, "message").as_string().unwrap().contains("Host error: 503"));
@@ -198,7 +192,7 @@ async fn rejected_promise_with_a_plain_string_is_a_host_error_with_its_message()
 #[wasm_bindgen_test]
 async fn a_host_that_never_answers_times_out() {
     install_ap("hang", 900.0);
-    let k = keeper(object(&[("timeoutMs", 200.into())]));
+    let k = keeper(object(&[("timeoutMs", 200.into())])).await;
     let error = settle(k.token(JsValue::UNDEFINED)).await.unwrap_err();
     assert_eq!(code_of(&error), "timeout");
     k.dispose();
@@ -207,7 +201,7 @@ async fn a_host_that_never_answers_times_out() {
 #[wasm_bindgen_test]
 async fn host_that_throws_is_fatal() {
     let host = install_ap("throw", 900.0);
-    let k = keeper(JsValue::UNDEFINED);
+    let k = keeper(JsValue::UNDEFINED).await;
     let error = settle(k.token(JsValue::UNDEFINED)).await.unwrap_err();
     assert_eq!(code_of(&error), "host-error");
     assert!(get(&error, "message").as_string().unwrap().contains("JWT authentication"));
@@ -221,7 +215,7 @@ async fn host_that_throws_is_fatal() {
 #[wasm_bindgen_test]
 async fn no_ap_is_host_unavailable_and_says_how_to_run_outside_jira() {
     remove_ap();
-    let k = keeper(JsValue::UNDEFINED);
+    let k = keeper(JsValue::UNDEFINED).await;
     let error = settle(k.token(JsValue::UNDEFINED)).await.unwrap_err();
     assert_eq!(code_of(&error), "host-unavailable");
     assert!(get(&error, "message").as_string().unwrap().contains("getToken"));
@@ -232,7 +226,7 @@ async fn no_ap_is_host_unavailable_and_says_how_to_run_outside_jira() {
 async fn the_get_token_option_replaces_the_bridge() {
     remove_ap();
     let source = Closure::<dyn Fn() -> String>::new(|| make_token(900.0)).into_js_value();
-    let k = keeper(object(&[("getToken", source)]));
+    let k = keeper(object(&[("getToken", source)])).await;
     let token = settle(k.token(JsValue::UNDEFINED)).await.unwrap();
     assert_eq!(token.as_string().unwrap().split('.').count(), 3);
     k.dispose();
@@ -242,7 +236,7 @@ async fn the_get_token_option_replaces_the_bridge() {
 async fn concurrent_callers_share_one_host_call() {
     let host = install_ap("promise", 900.0);
     let recorder = recording_fetch(&statuses(|_| 200));
-    let k = keeper(object(&[("fetch", get(&recorder, "fetch"))]));
+    let k = keeper(object(&[("fetch", get(&recorder, "fetch"))])).await;
     let calls = Array::new();
     for i in 0..100 {
         calls.push(&k.token(JsValue::UNDEFINED));
@@ -262,7 +256,7 @@ async fn concurrent_callers_share_one_host_call() {
 #[wasm_bindgen_test]
 async fn every_snapshot_change_is_notified_for_react_not_only_events() {
     let host = install_ap("manual", 900.0);
-    let k = keeper(JsValue::UNDEFINED);
+    let k = keeper(JsValue::UNDEFINED).await;
     let seen = watch_changes(&k);
     let status = |k: &ConnectAuth| get(&k.snapshot(), "status").as_string().unwrap();
     assert_eq!(status(&k), "renewing", "the first ask is under way");
@@ -287,7 +281,7 @@ async fn every_snapshot_change_is_notified_for_react_not_only_events() {
 async fn a_401_renews_once_and_replays_the_body_once() {
     let host = install_ap("promise", 900.0);
     let recorder = recording_fetch(&statuses(|call| if call == 1 { 401 } else { 200 }));
-    let k = keeper(object(&[("fetch", get(&recorder, "fetch"))]));
+    let k = keeper(object(&[("fetch", get(&recorder, "fetch"))])).await;
     settle(k.token(JsValue::UNDEFINED)).await.unwrap();
     JsFuture::from(sleep(2_100.0)).await.unwrap(); // the minimum interval between host calls
     let init = object(&[("method", "POST".into()), ("body", r#"{"a":"é"}"#.into())]);
@@ -306,7 +300,7 @@ async fn a_401_renews_once_and_replays_the_body_once() {
 async fn a_401_with_the_same_token_back_is_returned_as_is_and_concurrent_401s_share_the_renewal() {
     let host = install_ap("same", 900.0);
     let recorder = recording_fetch(&statuses(|_| 401));
-    let k = keeper(object(&[("fetch", get(&recorder, "fetch"))]));
+    let k = keeper(object(&[("fetch", get(&recorder, "fetch"))])).await;
     settle(k.token(JsValue::UNDEFINED)).await.unwrap();
     JsFuture::from(sleep(2_100.0)).await.unwrap();
     let calls = Array::new();
@@ -326,7 +320,7 @@ async fn a_401_with_the_same_token_back_is_returned_as_is_and_concurrent_401s_sh
 async fn stream_bodies_are_not_replayed() {
     install_ap("promise", 900.0);
     let recorder = recording_fetch(&statuses(|_| 401));
-    let k = keeper(object(&[("fetch", get(&recorder, "fetch"))]));
+    let k = keeper(object(&[("fetch", get(&recorder, "fetch"))])).await;
     let init = object(&[("method", "POST".into()), ("body", stream_body()), ("duplex", "half".into())]);
     let response = settle(k.fetch("/api/x".into(), init)).await.unwrap();
     assert_eq!(number(&response, "status"), 401.0);
@@ -339,7 +333,7 @@ async fn the_token_goes_only_to_allowed_origins_and_never_over_the_callers_heade
     install_ap("promise", 900.0);
     let recorder = recording_fetch(&statuses(|_| 200));
     let allowed = Array::of2(&page_origin().into(), &"https://api.example.com".into());
-    let k = keeper(object(&[("fetch", get(&recorder, "fetch")), ("allowedOrigins", allowed.into())]));
+    let k = keeper(object(&[("fetch", get(&recorder, "fetch")), ("allowedOrigins", allowed.into())])).await;
     let urls = [
         ("/relative", true),
         ("relative/path", true),
@@ -366,7 +360,7 @@ async fn the_token_goes_only_to_allowed_origins_and_never_over_the_callers_heade
 #[wasm_bindgen_test]
 async fn abort_cancels_only_that_callers_wait() {
     let host = install_ap("manual", 900.0);
-    let k = keeper(JsValue::UNDEFINED);
+    let k = keeper(JsValue::UNDEFINED).await;
     let controller = web_sys::AbortController::new().unwrap();
     let aborted = k.token(object(&[("signal", controller.signal().into())]));
     let other = k.token(JsValue::UNDEFINED);
@@ -383,7 +377,7 @@ async fn abort_cancels_only_that_callers_wait() {
 #[wasm_bindgen_test]
 async fn fetch_abort_rejects_with_an_abort_error() {
     install_ap("hang", 900.0);
-    let k = keeper(JsValue::UNDEFINED);
+    let k = keeper(JsValue::UNDEFINED).await;
     let controller = web_sys::AbortController::new().unwrap();
     let pending = k.fetch("/api".into(), object(&[("signal", controller.signal().into())]));
     controller.abort();
@@ -395,7 +389,7 @@ async fn fetch_abort_rejects_with_an_abort_error() {
 #[wasm_bindgen_test]
 async fn dispose_rejects_pending_and_later_calls_and_stops_asking() {
     let host = install_ap("hang", 900.0);
-    let k = keeper(JsValue::UNDEFINED);
+    let k = keeper(JsValue::UNDEFINED).await;
     let pending = k.token(JsValue::UNDEFINED);
     k.dispose();
     assert_eq!(code_of(&settle(pending).await.unwrap_err()), "disposed");
@@ -408,7 +402,7 @@ async fn dispose_rejects_pending_and_later_calls_and_stops_asking() {
 }
 
 #[wasm_bindgen_test]
-fn bad_options_are_invalid_options_with_a_reason() {
+async fn bad_options_are_invalid_options_with_a_reason() {
     install_ap("promise", 900.0);
     let cases = [
         object(&[("timeoutMs", "10".into())]),
@@ -421,40 +415,137 @@ fn bad_options_are_invalid_options_with_a_reason() {
         object(&[("getToken", "token".into())]),
         object(&[("retryUnauthorized", 1.into())]),
         object(&[("renewMargin", 60.into())]),
+        object(&[("timeoutMS", 60.into())]),
         throwing_options(),
         JsValue::from(5),
     ];
     for options in cases {
-        let error =
-            start_connect_auth(Core::new(1.0).into(), &options, &TOKEN_SOURCE.with(Function::clone)).err().unwrap();
+        let error = settle(create_connect_auth(Some(options.unchecked_into()))).await.unwrap_err();
         assert_eq!(code_of(&error), "invalid-options");
         assert!(get(&error, "message").as_string().unwrap().len() > 20);
     }
+    let typo =
+        settle(create_connect_auth(Some(object(&[("timeoutMS", 5.into())]).unchecked_into()))).await.unwrap_err();
+    let message = get(&typo, "message").as_string().unwrap();
+    assert!(message.contains("\"timeoutMS\"") && message.contains("timeoutMs, retryUnauthorized"), "{message}");
     let _ = (options(&JsValue::UNDEFINED), noop());
 }
 
 #[wasm_bindgen_test]
-fn claims_are_read_by_the_browsers_parsers_into_the_shapes_the_core_judges() {
+async fn claims_are_read_by_the_browsers_parsers_and_every_malformed_shape_says_why() {
+    remove_ap();
     let claims = |json: &str| format!("eyJhbGciOiJIUzI1NiJ9.{}.sig", b64url(json));
     let cases = [
-        (String::new(), 1),
-        ("a.b".into(), 1),
-        ("a.b.c.d".into(), 1),
-        ("h.e30*.s".into(), 2),
-        ("h.e3+0.s".into(), 2),
-        ("h.abcde.s".into(), 2),
-        ("h.ww.s".into(), 3), // the lone byte 0xC3
-        (claims("not json"), 4),
-        (claims("{\"exp\":1"), 4),
-        (claims("[1764000900]"), 5),
-        (claims("42"), 5),
-        (claims("null"), 5),
-        (claims("{}"), 0),
+        (String::new(), malformed::SEGMENTS),
+        ("a.b".into(), malformed::SEGMENTS),
+        ("a.b.c.d".into(), malformed::SEGMENTS),
+        ("h.e30*.s".into(), malformed::BASE64),
+        ("h.e3+0.s".into(), malformed::BASE64),
+        ("h.abcde.s".into(), malformed::BASE64),
+        ("h.ww.s".into(), malformed::UTF8), // the lone byte 0xC3
+        (claims("not json"), malformed::JSON),
+        (claims("{\"exp\":1"), malformed::JSON),
+        (claims("[1764000900]"), malformed::NOT_AN_OBJECT),
+        (claims("42"), malformed::NOT_AN_OBJECT),
+        (claims("null"), malformed::NOT_AN_OBJECT),
+        (claims("{}"), malformed::EXP_MISSING),
+        (claims("{\"exp\":\"1764000900\"}"), malformed::EXP_INVALID),
     ];
-    for (token, shape) in cases {
-        assert_eq!(read_claims(&token).get(0).as_f64(), Some(f64::from(shape)), "{token}");
+    for (token, message) in cases {
+        let answer = JsValue::from_str(&token);
+        let source = Closure::<dyn Fn() -> JsValue>::new(move || answer.clone()).into_js_value();
+        let k = keeper(object(&[("getToken", source)])).await;
+        // The first ask runs inside createConnectAuth: its failure is in the snapshot at once.
+        let error = get(&k.snapshot(), "error");
+        assert_eq!(code_of(&error), "malformed-token", "{token}");
+        assert_eq!(get(&error, "message").as_string().as_deref(), Some(message), "{token}");
+        k.dispose();
     }
-    let read = read_claims(&claims(r#"{"exp":1764000900,"name":"Zoë 日本 🚀"}"#));
-    assert_eq!(number(&read.get(1), "exp"), 1_764_000_900.0);
-    assert_eq!(get(&read.get(1), "name").as_string().as_deref(), Some("Zoë 日本 🚀"));
+    let token = claims(r#"{"exp":9999999999,"name":"Zoë 日本 🚀"}"#);
+    let answer = JsValue::from_str(&token);
+    let source = Closure::<dyn Fn() -> JsValue>::new(move || answer.clone()).into_js_value();
+    let k = keeper(object(&[("getToken", source)])).await;
+    settle(k.token(JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(number(&k.claims(), "exp"), 9_999_999_999.0);
+    assert_eq!(get(&k.claims(), "name").as_string().as_deref(), Some("Zoë 日本 🚀"));
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_listener_that_calls_token_and_dispose_reenters_safely() {
+    install_ap("promise", 900.0);
+    let k = keeper(JsValue::UNDEFINED).await;
+    let inner = Rc::new(RefCell::new(Vec::<Promise>::new()));
+    let (k_in, seen) = (k.clone().unchecked_into::<ConnectAuth>(), inner.clone());
+    let listener = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        if get(&event, "type").as_string().as_deref() == Some("renewed") {
+            seen.borrow_mut().push(k_in.token(JsValue::UNDEFINED)); // re-enters while the renewal is carried out
+            k_in.snapshot();
+            k_in.dispose();
+            seen.borrow_mut().push(k_in.token(JsValue::UNDEFINED));
+        }
+    });
+    k.subscribe(listener.as_ref().unchecked_ref());
+    let first = settle(k.token(JsValue::UNDEFINED)).await;
+    let promises: Vec<Promise> = inner.borrow().clone();
+    assert_eq!(promises.len(), 2, "the listener ran");
+    let during = settle(promises[0].clone()).await;
+    let after = settle(promises[1].clone()).await.unwrap_err();
+    assert_eq!(code_of(&after), "disposed");
+    // The caller that was waiting either got the token (released before dispose) or disposed; never a trap.
+    for outcome in [first, during] {
+        if let Err(error) = outcome {
+            assert_eq!(code_of(&error), "disposed");
+        }
+    }
+    assert_eq!(get(&k.snapshot(), "status").as_string().as_deref(), Some("failed"));
+    assert_eq!(code_of(&settle(k.fetch("/api".into(), JsValue::UNDEFINED)).await.unwrap_err()), "disposed");
+}
+
+#[wasm_bindgen_test]
+async fn a_get_token_that_calls_fetch_on_its_own_instance_reenters_safely() {
+    remove_ap();
+    let recorder = recording_fetch(&statuses(|_| 200));
+    let slot: Rc<RefCell<Option<ConnectAuth>>> = Rc::default();
+    let inner: Rc<RefCell<Vec<Promise>>> = Rc::default();
+    let (slot_in, inner_in) = (slot.clone(), inner.clone());
+    let source = Closure::<dyn FnMut() -> String>::new(move || {
+        if let Some(auth) = slot_in.borrow().as_ref() {
+            // Synchronously, from inside the ask: a request and a token wait for this very answer.
+            inner_in.borrow_mut().push(auth.fetch("/api/inside".into(), JsValue::UNDEFINED));
+            inner_in.borrow_mut().push(auth.token(JsValue::UNDEFINED));
+            auth.snapshot();
+            auth.stats();
+        }
+        make_token(900.0)
+    })
+    .into_js_value();
+    let k = keeper(object(&[("getToken", source), ("fetch", get(&recorder, "fetch"))])).await;
+    *slot.borrow_mut() = Some(k.clone().unchecked_into());
+    settle(k.token(JsValue::UNDEFINED)).await.unwrap();
+    settle(k.token(object(&[("forceRefresh", true.into())]))).await.ok();
+    JsFuture::from(sleep(2_100.0)).await.unwrap(); // the minimum interval between host calls
+    settle(k.token(object(&[("forceRefresh", true.into())]))).await.unwrap();
+    let promises: Vec<Promise> = inner.borrow().clone();
+    assert!(promises.len() >= 2, "getToken ran with the instance set");
+    for promise in promises {
+        settle(promise).await.unwrap();
+    }
+    let log: Array = get(&recorder, "log").unchecked_into();
+    assert!(get(&log.get(0), "auth").as_string().unwrap().starts_with("JWT "));
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn methods_work_detached_and_new_connect_auth_says_how_to_create_one() {
+    install_ap("promise", 900.0);
+    let k = keeper(JsValue::UNDEFINED).await;
+    let token: Function = get(&k, "token").unchecked_into();
+    let detached = settle(token.call0(&JsValue::NULL).unwrap().unchecked_into()).await.unwrap();
+    assert!(detached.is_string());
+    let changes = Reflect::get(&k, &js_sys::Symbol::for_("connect-token.changes").into()).unwrap();
+    assert!(changes.is_function(), "React's hook subscribes through it");
+    let error = connect_token::web::ConnectAuth::new().err().unwrap();
+    assert!(get(&error, "message").as_string().unwrap().contains("createConnectAuth"));
+    k.dispose();
 }

@@ -122,6 +122,41 @@ pub enum Status {
     Failed,
 }
 
+impl Status {
+    /// The status as `snapshot().status` names it.
+    ///
+    /// ```
+    /// use connect_token::core::keeper::Status;
+    /// assert_eq!(Status::Renewing.as_str(), "renewing");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Idle => "idle",
+            Status::Fresh => "fresh",
+            Status::Renewing => "renewing",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// The longest delay a browser timer can wait (2^31 − 1 ms, about 24.8 days); a longer one fires
+/// at once.
+pub const MAX_TIMER_DELAY: u32 = 2_147_483_647;
+
+/// The timer delay that wakes the keeper at page time `wake_at`: never negative, never longer
+/// than [`MAX_TIMER_DELAY`] (the keeper then wakes early, finds nothing due, and sets the timer again).
+///
+/// ```
+/// use connect_token::core::keeper::{timer_delay, MAX_TIMER_DELAY};
+/// assert_eq!(timer_delay(1_500, 1_000), 500);
+/// assert_eq!(timer_delay(900, 1_000), 0);
+/// assert_eq!(timer_delay(i64::MAX, 0), MAX_TIMER_DELAY);
+/// ```
+pub fn timer_delay(wake_at: Millis, now: Millis) -> u32 {
+    let delay = wake_at.saturating_sub(now).max(0).min(Millis::from(MAX_TIMER_DELAY));
+    u32::try_from(delay).unwrap_or(MAX_TIMER_DELAY)
+}
+
 /// Counters, as `stats()` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Stats {

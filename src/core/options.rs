@@ -12,6 +12,69 @@ pub const MARGIN_RULE: &str = "renewMarginSeconds must be a number of seconds fr
 /// What `timeoutMs` must be.
 pub const TIMEOUT_RULE: &str = "timeoutMs must be a number of milliseconds from 1 to 2147483647 (default 10000).";
 
+/// What `scheme` must be.
+pub const SCHEME_RULE: &str =
+    "scheme must be one HTTP token such as \"JWT\" (the default, which atlassian-connect-express requires).";
+/// What `retryUnauthorized` must be.
+pub const RETRY_RULE: &str = "retryUnauthorized must be true or false (default true).";
+/// What `getToken` must be.
+pub const GET_TOKEN_RULE: &str = "getToken must be a function that returns a token (a string) or a promise of one.";
+/// What `fetch` must be.
+pub const FETCH_RULE: &str = "fetch must be a function with the contract of window.fetch.";
+/// What `allowedOrigins` must be.
+pub const ORIGINS_RULE: &str = "allowedOrigins must be an array of origins such as [\"https://api.example.com\"].";
+/// Why an empty `allowedOrigins` is refused.
+pub const ORIGINS_EMPTY: &str =
+    "allowedOrigins is empty, so the token would never be sent; omit it to allow only the page's own origin.";
+/// What the options argument must be.
+pub const OPTIONS_RULE: &str = "createConnectAuth(options): options must be a plain object (or omitted).";
+/// The options `createConnectAuth` knows, as JavaScript names them.
+pub const OPTION_NAMES: [&str; 7] =
+    ["allowedOrigins", "scheme", "renewMarginSeconds", "timeoutMs", "retryUnauthorized", "getToken", "fetch"];
+
+/// The error for an option name that is not one of [`OPTION_NAMES`] (a typo such as `timeoutMS`).
+///
+/// ```
+/// use connect_token::core::options::unknown_option;
+/// let message = unknown_option("timeoutMS").message;
+/// assert!(message.contains("\"timeoutMS\"") && message.contains("timeoutMs"));
+/// ```
+pub fn unknown_option(key: &str) -> Error {
+    let mut message = String::from("Unknown option \"");
+    message.push_str(key);
+    message.push_str("\"; the options are ");
+    message.push_str(&OPTION_NAMES.join(", "));
+    message.push('.');
+    invalid(message)
+}
+
+/// The error for an option whose getter threw (or a Proxy that refused to be read).
+///
+/// ```
+/// use connect_token::core::options::unreadable_option;
+/// assert!(unreadable_option("timeoutMs").message.contains("options.timeoutMs"));
+/// ```
+pub fn unreadable_option(key: &str) -> Error {
+    let mut message = String::from("Reading options.");
+    message.push_str(key);
+    message.push_str(" threw; pass plain values.");
+    invalid(message)
+}
+
+/// The error for a bad `token(options)` argument; `reason` says which part is wrong.
+///
+/// ```
+/// use connect_token::core::options::token_options_invalid;
+/// let message = token_options_invalid("signal must be an AbortSignal").message;
+/// assert!(message.starts_with("token(options): signal must be an AbortSignal; pass {"));
+/// ```
+pub fn token_options_invalid(reason: &str) -> Error {
+    let mut message = String::from("token(options): ");
+    message.push_str(reason);
+    message.push_str("; pass { signal?: AbortSignal, forceRefresh?: boolean }.");
+    invalid(message)
+}
+
 /// Checks `renewMarginSeconds` and returns it in milliseconds (default 60 s).
 ///
 /// ```
@@ -58,9 +121,7 @@ pub fn scheme(value: Option<&str>) -> Result<&str, Error> {
     // An HTTP token (RFC 9110 tchar): no spaces, no separators, no control characters.
     let is_tchar = |byte: u8| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte);
     if value.is_empty() || !value.bytes().all(is_tchar) {
-        return Err(invalid(
-            "scheme must be one HTTP token such as \"JWT\" (the default, which atlassian-connect-express requires).",
-        ));
+        return Err(invalid(SCHEME_RULE));
     }
     Ok(value)
 }

@@ -4,7 +4,7 @@
 use super::error::{Code, Error};
 use alloc::string::String;
 
-/// How the call to the token source went wrong (reported by the JavaScript adapter).
+/// How the call to the token source went wrong (as the binding saw it: `web::source`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {
     /// There is no `AP.context.getToken` and no `getToken` option: not in a Connect iframe.
@@ -19,27 +19,6 @@ pub enum Failure {
     Empty,
     /// The answer was not a string.
     NotAString,
-}
-
-impl Failure {
-    /// Reads the adapter's number for the failure (`js/source.js`); anything unknown counts as a
-    /// rejection (0).
-    ///
-    /// ```
-    /// use connect_token::core::source::Failure;
-    /// assert_eq!(Failure::from_code(1), Failure::Missing);
-    /// assert_eq!(Failure::from_code(99), Failure::Rejected);
-    /// ```
-    pub fn from_code(code: u32) -> Failure {
-        match code {
-            1 => Failure::Missing,
-            2 => Failure::HostThrew,
-            3 => Failure::OptionThrew,
-            4 => Failure::Empty,
-            5 => Failure::NotAString,
-            _ => Failure::Rejected,
-        }
-    }
 }
 
 /// The most of the source's own message that goes into ours.

@@ -10,6 +10,8 @@
 //! what the result means. (A JSON reader in Rust was 5.5 KB of the 16 KB budget; see BENCHMARKS.md.)
 
 use super::Millis;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// A token as the browser read it: its shape, and the raw values of `exp` and `iat`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,24 +36,40 @@ pub enum Read {
     NotAnObject,
 }
 
-impl Read {
-    /// The shape `js/claims.js` reports by number (0 is `Claims`), with the claims' raw values.
-    ///
-    /// ```
-    /// use connect_token::core::token::Read;
-    /// assert_eq!(Read::from_shape(0, Some(1.0), None), Read::Claims { exp: Some(1.0), iat: None });
-    /// assert_eq!(Read::from_shape(4, None, None), Read::Json);
-    /// ```
-    pub fn from_shape(shape: u32, exp: Option<f64>, iat: Option<f64>) -> Read {
-        match shape {
-            0 => Read::Claims { exp, iat },
-            1 => Read::Segments,
-            2 => Read::Base64,
-            3 => Read::Utf8,
-            4 => Read::Json,
-            _ => Read::NotAnObject,
+/// Decodes a JWT's claims segment (part 2: base64url without padding) into its text, or says why
+/// it is not one ([`Read::Base64`] or [`Read::Utf8`]). The browser's `JSON.parse` reads the text.
+///
+/// ```
+/// use connect_token::core::token::{claims_text, Read};
+/// assert_eq!(claims_text("eyJleHAiOjF9").as_deref(), Ok(r#"{"exp":1}"#));
+/// assert_eq!(claims_text("e30*"), Err(Read::Base64));
+/// assert_eq!(claims_text("ww"), Err(Read::Utf8)); // the lone byte 0xC3
+/// ```
+pub fn claims_text(segment: &str) -> Result<String, Read> {
+    // Four characters carry three bytes; a lone trailing character carries none.
+    if segment.len() % 4 == 1 {
+        return Err(Read::Base64);
+    }
+    let mut bytes = Vec::with_capacity(segment.len() / 4 * 3 + 2);
+    let (mut bits, mut count) = (0u32, 0u32);
+    for byte in segment.bytes() {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => return Err(Read::Base64),
+        };
+        bits = (bits << 6) | u32::from(value);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            bytes.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
         }
     }
+    String::from_utf8(bytes).map_err(|_| Read::Utf8)
 }
 
 /// The times of a token whose claims were judged usable.
@@ -160,11 +178,15 @@ mod tests {
     }
 
     #[test]
-    fn shapes_map_one_to_one() {
-        let reads: [Read; 6] = core::array::from_fn(|shape| Read::from_shape(shape as u32, Some(1.0), None));
-        assert_eq!(
-            reads,
-            [claims(Some(1.0), None), Read::Segments, Read::Base64, Read::Utf8, Read::Json, Read::NotAnObject]
-        );
+    fn claims_segments_decode_like_the_browsers_base64url_and_strict_utf8() {
+        let encoded = "eyJleHAiOjE3NjQwMDA5MDAsIm5hbWUiOiJab8OrIOaXpeacrCDwn5qAIn0";
+        assert_eq!(claims_text(encoded).as_deref(), Ok(r#"{"exp":1764000900,"name":"Zoë 日本 🚀"}"#));
+        assert_eq!(claims_text("").as_deref(), Ok(""));
+        for bad in ["e30*", "e3+0", "e3/0", "abcde", "e30=", "e 30", "é"] {
+            assert_eq!(claims_text(bad), Err(Read::Base64), "{bad:?}");
+        }
+        for not_utf8 in ["ww", "_w", "7aCA"] {
+            assert_eq!(claims_text(not_utf8), Err(Read::Utf8), "{not_utf8:?}");
+        }
     }
 }

@@ -28,5 +28,5 @@ test('npm pack ships every module the entry points import', () => {
     for (const [, asset] of source.matchAll(/new URL\(['"](\.?\/?[\w.-]+\.wasm)['"]/g)) visit(join(dirname(path), asset));
   };
   for (const entry of entries) visit(entry);
-  assert.ok(seen.has('claims.js') && seen.has('connect_token_bg.wasm'), `walked ${[...seen].join(', ')}`);
+  assert.ok(seen.has('connect_token.js') && seen.has('connect_token_bg.wasm'), `walked ${[...seen].join(', ')}`);
 });

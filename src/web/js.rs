@@ -1,0 +1,59 @@
+//! JavaScript operations that may throw on hostile values (a throwing getter, a Proxy, a revoked
+//! Proxy, a `toString` that throws), imported with `catch` so that the exception comes back as an
+//! `Err` instead of unwinding through the wasm (which would leave the instance half-updated).
+//! `js_sys` declares these without `catch`, since they cannot throw on ordinary values.
+
+use js_sys::{Array, JsString, Object};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Object.keys(value)`: throws for a Proxy whose `ownKeys` trap throws, or a revoked Proxy.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    pub fn object_keys(value: &JsValue) -> Result<Array, JsValue>;
+
+    /// `Array.isArray(value)`: throws for a revoked Proxy.
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    pub fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+
+    /// `String(value)`: throws for an object whose `toString` throws or returns an object.
+    #[wasm_bindgen(catch, js_name = String)]
+    pub fn string_of(value: &JsValue) -> Result<JsString, JsValue>;
+
+    /// `Object.assign(target, source)`: runs the source's getters.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = assign)]
+    pub fn assign(target: &Object, source: &JsValue) -> Result<Object, JsValue>;
+}
+
+/// `target[key]`, or `Err` if reading it threw.
+///
+/// ```ignore
+/// let status = js::get(&response, "status")?.as_f64();
+/// ```
+pub fn get(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    js_sys::Reflect::get(target, &JsValue::from_str(key))
+}
+
+/// Sets `target[key] = value` on an object of ours (which has no setters that could throw).
+///
+/// ```ignore
+/// js::set(&object, "code", &"timeout".into());
+/// ```
+pub fn set(target: &JsValue, key: &JsValue, value: &JsValue) {
+    // Reflect.set only throws for a non-object target; every target here is an object we made.
+    let _ = js_sys::Reflect::set(target, key, value);
+}
+
+/// Reports an error that a listener of the app's threw, as an uncaught error would be, without
+/// letting it stop the library (`reportError`, where the browser has it).
+///
+/// ```ignore
+/// if let Err(error) = listener.call1(&JsValue::UNDEFINED, &event) { js::report(&error) }
+/// ```
+pub fn report(error: &JsValue) {
+    if let Ok(report) = get(&js_sys::global(), "reportError") {
+        if let Some(report) = report.dyn_ref::<js_sys::Function>() {
+            let _ = report.call1(&JsValue::UNDEFINED, error);
+        }
+    }
+}

@@ -1,0 +1,395 @@
+//! The keeper in the browser: carries out the core's [`Step`]s with a timer, page events, the
+//! token source, waiting callers and subscribers. Every decision is `core::keeper::Keeper`'s.
+//!
+//! Re-entrancy: app code (a `getToken`, a listener, a `fetch`) may call back into this keeper
+//! synchronously. `state` is borrowed only to read or update it, never while app code runs or
+//! across an `.await`: each step is read out under a borrow ([`Todo`]), then carried out after it.
+
+use super::error;
+use super::listener::Listener;
+use super::report::{self, Event, Snapshot, StatsReport};
+use super::source::{Answer, Source};
+use super::timer;
+use super::waiters::Waiters;
+use super::{claims, js};
+use crate::core::error::Error;
+use crate::core::keeper::{self as core_keeper, AskId, Keeper, Notice, Release, Settings, Step};
+use crate::core::source::failure;
+use crate::core::Millis;
+use gloo_timers::callback::Timeout;
+use js_sys::{Function, JsString, Object, Promise};
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
+
+/// The page's clock.
+pub fn now() -> Millis {
+    js_sys::Date::now() as Millis
+}
+
+/// What stays fixed for the keeper's life.
+pub struct Config {
+    /// Where tokens come from.
+    pub source: Source,
+    /// The `Authorization` scheme.
+    pub scheme: String,
+}
+
+/// Which listeners: `subscribe`'s events, or every snapshot change (React's hook).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// `renewed`, `error` and `expired` events.
+    Events,
+    /// Every change of `snapshot()`.
+    Changes,
+}
+
+/// A keeper running in the page.
+pub struct BrowserKeeper {
+    config: Config,
+    state: RefCell<State>,
+}
+
+struct State {
+    keeper: Keeper,
+    /// The held token, as the JavaScript string it came as, and its `Authorization` value.
+    token: Option<(JsString, JsString)>,
+    claims: JsValue,
+    reported_wake: Option<Millis>,
+    timer: Option<Timeout>,
+    page_events: Option<Listener>,
+    waiters: Waiters,
+    listeners: Vec<(u64, Function, Channel)>,
+    next_listener: u64,
+    notified_version: Option<u64>,
+    snapshot: Option<(u64, JsValue)>,
+}
+
+/// A step read out of the state, to carry out once the borrow is released.
+#[derive(Default)]
+struct Todo {
+    timer: Option<Option<Millis>>,
+    ask: Option<AskId>,
+    release: Option<(Vec<super::waiters::Waiter>, Option<Error>)>,
+    events: Vec<Event>,
+    changes: Vec<Function>,
+}
+
+impl BrowserKeeper {
+    /// Starts a keeper: listens to page events and asks for the first token at once.
+    ///
+    /// ```ignore
+    /// let keeper = BrowserKeeper::start(settings, Config { source: Source::Bridge, scheme: "JWT".into() });
+    /// ```
+    pub fn start(settings: Settings, config: Config) -> Rc<BrowserKeeper> {
+        let keeper = Rc::new(BrowserKeeper {
+            config,
+            state: RefCell::new(State {
+                keeper: Keeper::new(settings),
+                token: None,
+                claims: JsValue::UNDEFINED,
+                reported_wake: None,
+                timer: None,
+                page_events: None,
+                waiters: Waiters::default(),
+                listeners: Vec::new(),
+                next_listener: 0,
+                notified_version: None,
+                snapshot: None,
+            }),
+        });
+        let weak = Rc::downgrade(&keeper);
+        let page_events = Listener::page_events(move || tick(&weak));
+        keeper.state.borrow_mut().page_events = Some(page_events);
+        keeper.tick();
+        keeper
+    }
+
+    /// Re-checks freshness now (a timer, a page event, a request).
+    pub fn tick(self: &Rc<Self>) {
+        let step = self.state.borrow_mut().keeper.tick(now());
+        self.apply(step);
+    }
+
+    /// Re-checks freshness for a request at `now`; returns whether the held token is usable, and
+    /// runs `scope` on the way (one borrow for the whole fast path).
+    pub fn request<T>(self: &Rc<Self>, now: Millis, scope: impl FnOnce() -> T) -> (bool, T) {
+        let (step, usable) = {
+            let mut state = self.state.borrow_mut();
+            let step = state.keeper.tick(now);
+            (step, state.keeper.usable(now).is_some())
+        };
+        self.apply(step);
+        (usable, scope())
+    }
+
+    /// A request was rejected with `token`, or a fresh token was demanded: renew before handing
+    /// the held token out again (nothing if `token` is not the one held).
+    pub fn force(self: &Rc<Self>, token: &JsValue) {
+        let step = {
+            let mut state = self.state.borrow_mut();
+            let is_held = state.token.as_ref().is_some_and(|(held, _)| Object::is(held, token));
+            state.keeper.force(now(), is_held)
+        };
+        self.apply(step);
+    }
+
+    /// `token({ forceRefresh: true })`: renew the held token, if there is one, before handing it out again.
+    pub fn force_refresh(self: &Rc<Self>) {
+        let step = {
+            let mut state = self.state.borrow_mut();
+            let is_held = state.token.is_some();
+            state.keeper.force(now(), is_held)
+        };
+        self.apply(step);
+    }
+
+    /// Whether the keeper stopped for good (fatal failure or dispose), and why.
+    pub fn stopped_by(&self) -> Option<Error> {
+        self.state.borrow().keeper.stopped_by().cloned()
+    }
+
+    /// The held token and its `Authorization` value, if the token is usable at `now`.
+    pub fn usable(&self, now: Millis) -> Option<(JsString, JsString)> {
+        let state = self.state.borrow();
+        state.keeper.usable(now).and(state.token.clone())
+    }
+
+    /// The `Authorization` value for a token.
+    pub fn header(&self, token: &JsString) -> JsString {
+        JsString::from(self.config.scheme.as_str()).concat(&" ".into()).concat(token)
+    }
+
+    /// A token that is usable now, waiting for the keeper if none is; `signal` cancels only this
+    /// caller's wait (`as_fetch`: with the signal's own reason, like `fetch`; else `aborted`).
+    pub async fn current(self: Rc<Self>, signal: Option<AbortSignal>, as_fetch: bool) -> Result<JsString, JsValue> {
+        loop {
+            let now = now();
+            self.tick_at(now);
+            if let Some((token, _)) = self.usable(now) {
+                return Ok(token);
+            }
+            if let Some(error) = self.stopped_by() {
+                return Err(error::to_js(&error));
+            }
+            JsFuture::from(self.wait(signal.as_ref(), as_fetch)).await?;
+        }
+    }
+
+    /// The decoded, unverified claims of the held token (`undefined` if none).
+    pub fn claims(&self) -> JsValue {
+        self.state.borrow().claims.clone()
+    }
+
+    /// The snapshot: the same frozen object until something in it changes.
+    pub fn snapshot(&self) -> JsValue {
+        let (version, snapshot) = {
+            let state = self.state.borrow();
+            let version = state.keeper.version();
+            if let Some((seen, snapshot)) = &state.snapshot {
+                if *seen == version {
+                    return snapshot.clone();
+                }
+            }
+            let keeper = &state.keeper;
+            let error = keeper.last_error().map_or(JsValue::UNDEFINED, error::to_js);
+            let snapshot = Snapshot {
+                status: keeper.status().as_str(),
+                claims: state.claims.clone(),
+                expires_at: keeper.expires_at_page_time().map(|at| at as f64),
+                error,
+            };
+            (version, snapshot)
+        };
+        let snapshot: Object = report::to_js(&snapshot).unchecked_into();
+        let snapshot = JsValue::from(Object::freeze(&snapshot));
+        self.state.borrow_mut().snapshot = Some((version, snapshot.clone()));
+        snapshot
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> JsValue {
+        let stats = self.state.borrow().keeper.stats();
+        report::to_js(&StatsReport::from(stats))
+    }
+
+    /// Adds a listener; returns the function that removes it.
+    pub fn listen(self: &Rc<Self>, listener: Function, channel: Channel) -> Function {
+        let id = {
+            let mut state = self.state.borrow_mut();
+            state.next_listener += 1;
+            let id = state.next_listener;
+            state.listeners.push((id, listener, channel));
+            id
+        };
+        let weak = Rc::downgrade(self);
+        let unsubscribe = Closure::<dyn FnMut()>::new(move || {
+            if let Some(keeper) = weak.upgrade() {
+                keeper.state.borrow_mut().listeners.retain(|(other, _, _)| *other != id);
+            }
+        });
+        unsubscribe.into_js_value().unchecked_into()
+    }
+
+    /// Stops for good: no timer, no page listeners; waiting and later calls fail with `disposed`.
+    pub fn dispose(self: &Rc<Self>) {
+        let (step, page_events) = {
+            let mut state = self.state.borrow_mut();
+            (state.keeper.dispose(), state.page_events.take())
+        };
+        drop(page_events);
+        self.apply(step);
+        self.state.borrow_mut().listeners.clear();
+    }
+
+    fn tick_at(self: &Rc<Self>, now: Millis) {
+        let step = self.state.borrow_mut().keeper.tick(now);
+        self.apply(step);
+    }
+
+    /// A promise that settles at the keeper's next release, or rejects when `signal` aborts.
+    fn wait(self: &Rc<Self>, signal: Option<&AbortSignal>, as_fetch: bool) -> Promise {
+        if let Some(signal) = signal.filter(|signal| signal.aborted()) {
+            return Promise::reject(&abort_reason(signal, as_fetch));
+        }
+        let mut executor = |resolve: Function, reject: Function| {
+            let id = self.state.borrow().waiters.next_id();
+            let abort = signal.map(|signal| {
+                let (weak, signal_for_reason) = (Rc::downgrade(self), signal.clone());
+                Listener::new(vec![(signal.clone().into(), "abort")], move || {
+                    let removed = weak.upgrade().and_then(|keeper| keeper.state.borrow_mut().waiters.remove(id));
+                    if let Some(waiter) = removed {
+                        waiter.settle(Some(&abort_reason(&signal_for_reason, as_fetch)));
+                    }
+                })
+            });
+            self.state.borrow_mut().waiters.add(resolve, reject, abort);
+        };
+        Promise::new(&mut executor)
+    }
+
+    /// The source answered ask `id`.
+    fn answered(self: &Rc<Self>, id: AskId, answer: Answer) {
+        let step = match answer {
+            Answer::Token(token) => {
+                let (read, claims) = claims::read(&token);
+                let mut state = self.state.borrow_mut();
+                let same_as_held = state.token.as_ref().is_some_and(|(held, _)| Object::is(held, &token));
+                let answer = core_keeper::Answer { same_as_held, read };
+                let step = state.keeper.answered(now(), id, Ok(answer));
+                if step.notices.contains(&Notice::Renewed) {
+                    let header = self.header(&token);
+                    state.token = Some((token, header));
+                    state.claims = claims;
+                }
+                step
+            }
+            Answer::Failed(kind, detail) => {
+                let error = failure(kind, &detail);
+                self.state.borrow_mut().keeper.answered(now(), id, Err(error))
+            }
+        };
+        self.apply(step);
+    }
+
+    /// Carries out one step of the core.
+    fn apply(self: &Rc<Self>, step: Step) {
+        let todo = self.read_out(step);
+        if let Some(wake_at) = todo.timer {
+            let weak = Rc::downgrade(self);
+            let timer = wake_at.map(|at| timer::wake_at(at, now(), move || tick(&weak)));
+            let replaced = core::mem::replace(&mut self.state.borrow_mut().timer, timer);
+            drop(replaced);
+        }
+        if let Some(id) = todo.ask {
+            let weak = Rc::downgrade(self);
+            self.config.source.ask(move |answer| {
+                if let Some(keeper) = weak.upgrade() {
+                    keeper.answered(id, answer);
+                }
+            });
+        }
+        if let Some((waiters, error)) = todo.release {
+            let error = error.as_ref().map(error::to_js);
+            for waiter in waiters {
+                waiter.settle(error.as_ref());
+            }
+        }
+        for event in &todo.events {
+            self.emit(Channel::Events, &report::to_js(event));
+        }
+        for listener in todo.changes {
+            call_listener(&listener, &JsValue::UNDEFINED);
+        }
+    }
+
+    /// Reads out what a step asks for, updating the state, under one borrow.
+    fn read_out(&self, step: Step) -> Todo {
+        let mut state = self.state.borrow_mut();
+        let mut todo = Todo::default();
+        if step.wake_at != state.reported_wake {
+            state.reported_wake = step.wake_at;
+            todo.timer = Some(step.wake_at);
+        }
+        todo.ask = step.ask;
+        if let Some(release) = step.release {
+            let error = match release {
+                Release::Ready => None,
+                Release::Failed(error) => Some(error),
+            };
+            todo.release = Some((state.waiters.take_all(), error));
+        }
+        for notice in step.notices {
+            todo.events.push(match notice {
+                Notice::Renewed => Event::Renewed {
+                    claims: state.claims.clone(),
+                    expires_at: state.keeper.expires_at_page_time().map_or(f64::NAN, |at| at as f64),
+                },
+                Notice::Failed(error) => Event::Error { error: error::to_js(&error) },
+                Notice::Expired => Event::Expired,
+            });
+        }
+        let version = state.keeper.version();
+        if state.notified_version != Some(version) {
+            state.notified_version = Some(version);
+            todo.changes = listeners_of(&state, Channel::Changes);
+        }
+        todo
+    }
+
+    fn emit(&self, channel: Channel, event: &JsValue) {
+        let listeners = listeners_of(&self.state.borrow(), channel);
+        for listener in listeners {
+            call_listener(&listener, event);
+        }
+    }
+}
+
+fn listeners_of(state: &State, channel: Channel) -> Vec<Function> {
+    state.listeners.iter().filter(|(_, _, of)| *of == channel).map(|(_, listener, _)| listener.clone()).collect()
+}
+
+/// Calls an app's listener; what it throws is reported, never let through.
+fn call_listener(listener: &Function, event: &JsValue) {
+    if let Err(thrown) = listener.call1(&JsValue::UNDEFINED, event) {
+        js::report(&thrown);
+    }
+}
+
+fn tick(keeper: &Weak<BrowserKeeper>) {
+    if let Some(keeper) = keeper.upgrade() {
+        keeper.tick();
+    }
+}
+
+/// Why a waiting caller's signal aborted it: the signal's reason for `fetch` (an `AbortError`,
+/// like `fetch`), our `aborted` error for `token()`.
+fn abort_reason(signal: &AbortSignal, as_fetch: bool) -> JsValue {
+    if as_fetch {
+        signal.reason()
+    } else {
+        error::to_js(&Error::aborted())
+    }
+}

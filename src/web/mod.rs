@@ -1,0 +1,79 @@
+//! The browser binding: everything that touches the browser, in Rust. It carries out what
+//! `crate::core` decides, each crate in its natural role:
+//! - wasm-bindgen: the exported API ([`ConnectAuth`], [`create_connect_auth`]) and its types;
+//! - js-sys: `AP.context.getToken` through `Reflect` and `Function`, promises, `Error` objects,
+//!   frozen snapshots, `JSON.parse` for the claims;
+//! - wasm-bindgen-futures: awaiting the host's and `fetch`'s promises, returning promises;
+//! - web-sys: `fetch`'s `Request`/`Headers`/`RequestInit`, `AbortSignal`, page events, `URL`;
+//! - gloo-timers: the keeper's one wake-up timer;
+//! - serde-wasm-bindgen: the options in, the claims' times, snapshots, stats and events out.
+
+mod auth;
+mod claims;
+mod error;
+mod fetch;
+mod js;
+mod keeper;
+mod listener;
+mod options;
+mod report;
+mod source;
+mod timer;
+mod types;
+mod waiters;
+
+pub use auth::ConnectAuth;
+
+use crate::core::error::Error;
+use fetch::Sender;
+use js_sys::Promise;
+use keeper::{BrowserKeeper, Config};
+use source::Source;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// Starts a keeper with `options` (the package's `createConnectAuth` loads the wasm, then calls
+/// this). Resolves to a [`ConnectAuth`]; rejects with `invalid-options` saying which option is
+/// wrong and why. The first token is asked for at once.
+///
+/// ```js
+/// import init, { createConnectAuth } from './connect_token.js';
+/// await init();
+/// const auth = await createConnectAuth({ allowedOrigins: ['https://api.example.com'] });
+/// ```
+#[wasm_bindgen(js_name = createConnectAuth, skip_typescript)]
+pub fn create_connect_auth(
+    #[wasm_bindgen(unchecked_param_type = "ConnectAuthOptions")] options: Option<js_sys::Object>,
+) -> Promise {
+    match start(&options.map_or(JsValue::UNDEFINED, JsValue::from)) {
+        Ok(auth) => Promise::resolve(&auth),
+        Err(invalid) => Promise::reject(&error::to_js(&invalid)),
+    }
+}
+
+fn start(options: &JsValue) -> Result<JsValue, Error> {
+    let jitter_seed = (js_sys::Math::random() * 4_503_599_627_370_496.0) as u64; // 2^52
+    let options = options::read(options, jitter_seed)?;
+    let base = base_url();
+    let base_origin = web_sys::Url::new(&base).map(|url| url.origin()).ok().filter(|origin| origin != "null");
+    let mut allowed = options.allowed_origins;
+    if allowed.is_empty() {
+        allowed.extend(base_origin.clone());
+    }
+    let base_allowed = base_origin.is_some_and(|origin| allowed.contains(&origin));
+    let fetch = options.fetch.or_else(|| js::get(&js_sys::global(), "fetch").ok().and_then(|f| f.dyn_into().ok()));
+    let sender = Rc::new(Sender { fetch, base, allowed, base_allowed, retry_unauthorized: options.retry_unauthorized });
+    let source = options.get_token.map_or(Source::Bridge, Source::Option);
+    let keeper = BrowserKeeper::start(options.settings, Config { source, scheme: options.scheme });
+    Ok(ConnectAuth::into_js(keeper, sender))
+}
+
+/// The URL relative request URLs resolve against: the document's base URL, else the location.
+fn base_url() -> String {
+    let window = web_sys::window();
+    let document_base =
+        window.as_ref().and_then(|window| window.document()).and_then(|document| document.base_uri().ok().flatten());
+    document_base
+        .or_else(|| js::get(&js::get(&js_sys::global(), "location").ok()?, "href").ok()?.as_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,74 @@
+// Uses every export and option of the package as an app would; `tsc --strict --noEmit` against
+// pkg/ must accept it (scripts/types.sh). The `@ts-expect-error` lines must stay errors.
+import {
+  ConnectAuth,
+  createConnectAuth,
+  isConnectTokenError,
+  type ConnectAuthEvent,
+  type ConnectAuthOptions,
+  type ConnectAuthSnapshot,
+  type ConnectAuthStats,
+  type ConnectAuthStatus,
+  type ConnectTokenErrorCode,
+  type ContextClaims,
+  type JsonValue,
+  type TokenOptions,
+  type TokenSource,
+} from 'connect-token';
+import { useConnectAuth } from 'connect-token/react';
+
+const source: TokenSource = () => Promise.resolve('a.b.c');
+const options: ConnectAuthOptions = {
+  allowedOrigins: ['https://api.example.com'],
+  scheme: 'JWT',
+  renewMarginSeconds: 60,
+  timeoutMs: 10_000,
+  retryUnauthorized: true,
+  getToken: source,
+  fetch: (input, init) => fetch(input, init),
+};
+// @ts-expect-error: an unknown option is a type error too
+const typo: ConnectAuthOptions = { timeoutMS: 5 };
+
+export async function app(): Promise<void> {
+  const auth: ConnectAuth = await createConnectAuth(options);
+  await createConnectAuth();
+  const response: Response = await auth.fetch('/api/issues');
+  await auth.fetch(new URL('https://api.example.com/x'), { method: 'POST', body: '{}' });
+  const { fetch: detached, token: detachedToken } = auth;
+  await detached(new Request('/api'));
+  const controller = new AbortController();
+  const tokenOptions: TokenOptions = { signal: controller.signal, forceRefresh: true };
+  const token: string = await auth.token(tokenOptions);
+  await auth.token();
+  await detachedToken();
+  const claims: ContextClaims | undefined = auth.claims();
+  const exp: number | undefined = claims?.exp;
+  const context: JsonValue | undefined = claims?.context?.jira;
+  const snapshot: ConnectAuthSnapshot = auth.snapshot();
+  const status: ConnectAuthStatus = snapshot.status;
+  const code: ConnectTokenErrorCode | undefined = snapshot.error?.code;
+  const expiresAt: number | undefined = snapshot.expiresAt;
+  const unsubscribe: () => void = auth.subscribe((event: ConnectAuthEvent) => {
+    if (event.type === 'renewed') console.log(event.claims.sub, event.expiresAt);
+    else if (event.type === 'error') console.log(event.error.code, event.error.message);
+    else console.log(event.type);
+  });
+  unsubscribe();
+  const stats: ConnectAuthStats = auth.stats();
+  const calls: number = stats.hostCalls + stats.renewals + stats.retries + stats.failures;
+  try {
+    await auth.token();
+  } catch (error: unknown) {
+    if (isConnectTokenError(error)) {
+      const known: ConnectTokenErrorCode = error.code;
+      console.log(known, error.name === 'ConnectTokenError');
+    }
+  }
+  const hook: ConnectAuthSnapshot = useConnectAuth(auth);
+  auth.dispose();
+  auth[Symbol.dispose]();
+  // @ts-expect-error: createConnectAuth makes a ConnectAuth, the constructor is private
+  new ConnectAuth();
+  console.log(response, token, exp, context, status, code, expiresAt, calls, hook, typo);
+}
