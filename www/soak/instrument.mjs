@@ -6,7 +6,7 @@
 //
 // In the add-on frame it provides window.__soak:
 //   timers      every pending setTimeout/setInterval (id -> {lib, due}), `lib` when the stack that
-//               created it runs through the library's keeper.js (plain page: /pkg/keeper.js)
+//               created it runs through the library (its wasm-bindgen glue, /pkg/connect_token.js)
 //   memories    the WebAssembly.Memory of every instance created through WebAssembly.instantiate /
 //               instantiateStreaming (the wasm-bindgen glue keeps its `wasm` private)
 //   net         fetches in flight / total, through a wrapper of window.fetch (which the library picks

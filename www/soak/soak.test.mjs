@@ -117,7 +117,7 @@ async function openSoakSession({ seed }) {
   await page.clock.install({ time: env.control.clock().now });
   await context.addInitScript(installSoakInstrumentation, {
     pathPattern: `^${APPS[APP].prefix}`,
-    libPattern: '/pkg/keeper\\.js',
+    libPattern: '/pkg/connect_token\\.js',
   });
   await context.addInitScript(
     ({ prefix, seed }) => {
