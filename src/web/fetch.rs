@@ -76,8 +76,8 @@ fn route(keeper: &Rc<BrowserKeeper>, sender: &Rc<Sender>, input: &JsValue, init:
         (None, None) => js::string_of(input)?.into(),
     };
     let now = now();
-    let (usable, scope) = keeper.request(now, || scope(&url, &sender.allowed));
-    let allowed = match scope {
+    let usable = keeper.check(now);
+    let allowed = match scope(&url, &sender.allowed) {
         Scope::Allowed => true,
         Scope::SameAsBase => sender.base_allowed,
         Scope::NeedsParse => sender.parsed_origin_allowed(&url),

@@ -107,22 +107,21 @@ impl BrowserKeeper {
         keeper
     }
 
-    /// Re-checks freshness now (a timer, a page event, a request).
+    /// Re-checks freshness now (a timer or a page event).
     pub fn tick(self: &Rc<Self>) {
-        let step = self.state.borrow_mut().keeper.tick(now());
-        self.apply(step);
+        self.check(now());
     }
 
-    /// Re-checks freshness for a request at `now`; returns whether the held token is usable, and
-    /// runs `scope` on the way (one borrow for the whole fast path).
-    pub fn request<T>(self: &Rc<Self>, now: Millis, scope: impl FnOnce() -> T) -> (bool, T) {
+    /// Re-checks freshness at `now` (also for a request or a caller looking for a token);
+    /// returns whether the held token is usable then.
+    pub fn check(self: &Rc<Self>, now: Millis) -> bool {
         let (step, usable) = {
             let mut state = self.state.borrow_mut();
             let step = state.keeper.tick(now);
             (step, state.keeper.usable(now).is_some())
         };
         self.apply(step);
-        (usable, scope())
+        usable
     }
 
     /// A request was rejected with `token`, or a fresh token was demanded: renew before handing
@@ -167,7 +166,7 @@ impl BrowserKeeper {
     pub async fn current(self: Rc<Self>, signal: Option<AbortSignal>, as_fetch: bool) -> Result<JsString, JsValue> {
         loop {
             let now = now();
-            self.tick_at(now);
+            self.check(now);
             if let Some((token, _)) = self.usable(now) {
                 return Ok(token);
             }
@@ -242,11 +241,6 @@ impl BrowserKeeper {
         drop(page_events);
         self.apply(step);
         self.state.borrow_mut().listeners.clear();
-    }
-
-    fn tick_at(self: &Rc<Self>, now: Millis) {
-        let step = self.state.borrow_mut().keeper.tick(now);
-        self.apply(step);
     }
 
     /// A promise that settles at the keeper's next release, or rejects when `signal` aborts.
