@@ -107,7 +107,7 @@ async function prepare(name) {
   try {
     await run(process.execPath, [path.join(dir, 'node_modules', bin), ...args], {
       cwd: dir,
-      env: { ...process.env, NO_COLOR: '1', NODE_ENV: 'production' },
+      env: { ...process.env, NO_COLOR: '1' },
       maxBuffer: 64 << 20,
     });
   } catch (e) {
