@@ -1,7 +1,7 @@
 //! `ConnectAuth`, the class the app holds: its methods are the library's JavaScript API.
 
 use super::error;
-use super::fetch::{self, Sender};
+use super::fetch::AuthFetch;
 use super::js;
 use super::keeper::{BrowserKeeper, Channel};
 use crate::core::options::token_options_invalid;
@@ -25,7 +25,7 @@ pub const CHANGES: &str = "connect-token.changes";
 #[wasm_bindgen(skip_typescript)]
 pub struct ConnectAuth {
     keeper: Rc<BrowserKeeper>,
-    sender: Rc<Sender>,
+    fetch: Rc<AuthFetch>,
 }
 
 #[wasm_bindgen]
@@ -44,7 +44,7 @@ impl ConnectAuth {
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
         #[wasm_bindgen(unchecked_param_type = "RequestInit")] init: Option<js_sys::Object>,
     ) -> Promise {
-        fetch::fetch(&self.keeper, &self.sender, input, init.map_or(JsValue::UNDEFINED, JsValue::from))
+        self.fetch.fetch(input, init.map_or(JsValue::UNDEFINED, JsValue::from))
     }
 
     /// A token that is fresh now, waiting for a renewal only if none is.
@@ -102,9 +102,9 @@ impl ConnectAuth {
 impl ConnectAuth {
     /// Wraps a started keeper as the JavaScript object the app gets, its methods bound as own
     /// properties (so they work detached), with `[Symbol.dispose]` and React's change subscription.
-    pub fn into_js(keeper: Rc<BrowserKeeper>, sender: Rc<Sender>) -> JsValue {
+    pub fn into_js(keeper: Rc<BrowserKeeper>, fetch: Rc<AuthFetch>) -> JsValue {
         let changes = keeper.clone();
-        let auth = JsValue::from(ConnectAuth { keeper, sender });
+        let auth = JsValue::from(ConnectAuth { keeper, fetch });
         for name in ["fetch", "token", "claims", "snapshot", "subscribe", "stats", "dispose"] {
             if let Ok(method) = js::get(&auth, name).and_then(|method| method.dyn_into::<Function>()) {
                 js::set(&auth, &name.into(), &method.bind0(&auth));

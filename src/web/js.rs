@@ -20,9 +20,24 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = String)]
     pub fn string_of(value: &JsValue) -> Result<JsString, JsValue>;
 
+    /// A promise, seen only for its `then`.
+    type Thenable;
+    #[wasm_bindgen(method, js_name = then)]
+    fn then_with(this: &Thenable, on_fulfilled: &JsValue) -> js_sys::Promise;
+
     /// `Object.assign(target, source)`: runs the source's getters.
     #[wasm_bindgen(catch, js_namespace = Object, js_name = assign)]
     pub fn assign(target: &Object, source: &JsValue) -> Result<Object, JsValue>;
+}
+
+/// `promise.then(on_fulfilled)` with a plain function (js-sys takes only a Rust closure, which
+/// would cost one closure per call). Never throws: `promise` is a real promise of ours.
+///
+/// ```ignore
+/// let checked = js::then(&sent, &after_send.bind1(&JsValue::NULL, &context));
+/// ```
+pub fn then(promise: &js_sys::Promise, on_fulfilled: &JsValue) -> js_sys::Promise {
+    promise.unchecked_ref::<Thenable>().then_with(on_fulfilled)
 }
 
 /// `target[key]`, or `Err` if reading it threw.

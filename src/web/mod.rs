@@ -25,11 +25,10 @@ mod waiters;
 pub use auth::ConnectAuth;
 
 use crate::core::error::Error;
-use fetch::Sender;
+use fetch::{AuthFetch, Sender};
 use js_sys::Promise;
 use keeper::{BrowserKeeper, Config};
 use source::Source;
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 /// Starts a keeper with `options` (the package's `createConnectAuth` loads the wasm, then calls
@@ -62,10 +61,10 @@ fn start(options: &JsValue) -> Result<JsValue, Error> {
     }
     let base_allowed = base_origin.is_some_and(|origin| allowed.contains(&origin));
     let fetch = options.fetch.or_else(|| js::get(&js_sys::global(), "fetch").ok().and_then(|f| f.dyn_into().ok()));
-    let sender = Rc::new(Sender { fetch, base, allowed, base_allowed, retry_unauthorized: options.retry_unauthorized });
+    let sender = Sender { fetch, base, allowed, base_allowed, retry_unauthorized: options.retry_unauthorized };
     let source = options.get_token.map_or(Source::Bridge, Source::Option);
     let keeper = BrowserKeeper::start(options.settings, Config { source, scheme: options.scheme });
-    Ok(ConnectAuth::into_js(keeper, sender))
+    Ok(ConnectAuth::into_js(keeper.clone(), AuthFetch::new(keeper, sender)))
 }
 
 /// The URL relative request URLs resolve against: the document's base URL, else the location.
