@@ -100,7 +100,8 @@ fn the_glue_model_reads_tokens_as_js_claims_does() {
     assert_eq!(times(tokens::read(&real)).unwrap().expires_at, 1_764_000_900_000);
 }
 
-/// `token::times` on the edges the fuzz target is biased towards, and every `Read::from_shape`.
+/// `token::times` on the edges the fuzz target is biased towards, in every shape (by the harness's
+/// shape numbers, `claims_check::shape_read`).
 #[test]
 fn claims_edges() {
     let values = [
@@ -126,10 +127,24 @@ fn claims_edges() {
     for exp in options.clone() {
         for iat in options.clone() {
             for shape in [0, 1, 2, 3, 4, 5, 6, u32::MAX] {
-                claims_check::check_read(Read::from_shape(shape, exp, iat))
+                claims_check::check_read(claims_check::shape_read(shape, exp, iat))
                     .unwrap_or_else(|e| panic!("shape {shape} exp {exp:?} iat {iat:?}: {e}"));
             }
         }
+    }
+}
+
+/// The harness's failure numbers (which replaced the deleted `Failure::from_code`) reach every
+/// `Failure` once in 0..=5, and send anything else to `Rejected`, as the old numbers did.
+#[test]
+fn failure_numbers_reach_every_kind() {
+    use source_check::{failure_kind, failure_number, KINDS};
+    for (number, kind) in KINDS.iter().enumerate() {
+        assert_eq!(failure_kind(number as u32), *kind);
+        assert_eq!(failure_number(*kind), number as u32);
+    }
+    for code in [6, 7, 99, u32::MAX] {
+        assert_eq!(failure_kind(code), connect_token::core::source::Failure::Rejected);
     }
 }
 
