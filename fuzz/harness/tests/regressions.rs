@@ -6,7 +6,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use connect_token::core::token::{times, Read};
 use harness::keeper_model::{run, Answer, Broken, Checks, Claim, Event, Scenario, TimeoutChoice};
-use harness::{claims_check, source_check, tokens};
+use harness::{claims_check, claims_text_check, source_check, tokens};
 use std::path::PathBuf;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
@@ -150,11 +150,89 @@ fn failure_numbers_reach_every_kind() {
     }
 }
 
+/// `claims_text` on the cases its doc and unit tests give, and on what Node 20's `atob` was seen
+/// to do behind js/claims.js's `^[\w-]*$` test: nonzero trailing bits ignored (`wx` and `ww` are
+/// both 0xC3, `AB` and `AC` both 0x00), 4n+1 symbols refused; padding, whitespace, `+` and `/`
+/// refused by the test (atob itself would take them).
+#[test]
+fn claims_text_cases() {
+    use connect_token::core::token::claims_text;
+    let ok = [
+        ("", ""),
+        ("e30", "{}"),
+        ("e31", "{}"),
+        ("e32", "{}"),
+        ("e33", "{}"),
+        ("eyJleHAiOjF9", r#"{"exp":1}"#),
+        ("eyJleHAiOjE3NjQwMDA5MDAsIm5hbWUiOiJab8OrIOaXpeacrCDwn5qAIn0", r#"{"exp":1764000900,"name":"Zoë 日本 🚀"}"#),
+        ("AB", "\0"),
+        ("AC", "\0"),
+        ("AP", "\0"),
+        ("ABC", "\0\u{10}"),
+        ("ABD", "\0\u{10}"),
+        ("77u_", "\u{feff}"),
+    ];
+    for (segment, text) in ok {
+        assert_eq!(claims_text(segment).as_deref(), Ok(text), "{segment:?}");
+        claims_text_check::check_segment(segment).unwrap();
+    }
+    let base64 = ["A", "AAAAA", "e30=", "e3==", "ww==", "e3+0", "e3/0", "e3 0", " e30", "e30\n", "e30.", "e 30", "é", "e30*", "ｅ30"];
+    let utf8 = ["ww", "wx", "w_", "_w", "7aCA", "gA", "wKA", "8J-Y"];
+    for segment in base64 {
+        assert_eq!(claims_text(segment), Err(Read::Base64), "{segment:?}");
+        claims_text_check::check_segment(segment).unwrap();
+    }
+    for segment in utf8 {
+        assert_eq!(claims_text(segment), Err(Read::Utf8), "{segment:?}");
+        claims_text_check::check_segment(segment).unwrap();
+    }
+}
+
+/// Every segment of up to 3 symbols from `claims_text_check::SYMBOLS` (76, the 64 of base64url
+/// and 12 near misses), and every one of 4 from a 20-symbol mix: about 600 000 segments, each
+/// checked against the reference.
+#[test]
+fn claims_text_every_short_segment() {
+    let symbols = claims_text_check::SYMBOLS;
+    let mut segment = String::new();
+    fn walk(segment: &mut String, symbols: &[char], depth: usize, count: &mut usize) {
+        claims_text_check::check_segment(segment).unwrap_or_else(|e| panic!("{e}"));
+        *count += 1;
+        if depth == 0 {
+            return;
+        }
+        for &c in symbols {
+            segment.push(c);
+            walk(segment, symbols, depth - 1, count);
+            segment.pop();
+        }
+    }
+    let mut count = 0;
+    walk(&mut segment, &symbols, 3, &mut count);
+    let mix = ['A', 'B', 'P', 'Q', '/', 'g', 'w', 'x', '7', '8', '-', '_', '=', '+', '/', ' ', 'é', 'e', '3', '0'];
+    for a in mix {
+        for b in mix {
+            for c in mix {
+                for d in mix {
+                    claims_text_check::check_segment(&String::from_iter([a, b, c, d])).unwrap_or_else(|e| panic!("{e}"));
+                    count += 1;
+                }
+            }
+        }
+    }
+    assert!(count > 500_000, "{count}");
+}
+
 #[test]
 fn typed_seeds() {
     for (path, bytes) in corpus("claims") {
         if let Some(input) = typed::<claims_check::Input>(&bytes) {
             claims_check::check(&input).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+    }
+    for (path, bytes) in corpus("claims_text") {
+        if let Some(input) = typed::<claims_text_check::Input>(&bytes) {
+            claims_text_check::check(&input).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         }
     }
     for (path, bytes) in corpus("source_failure") {
@@ -177,6 +255,9 @@ fn pseudo_random_inputs() {
         }
         if let Some(input) = typed::<source_check::SourceInput>(&bytes) {
             source_check::check(&input).unwrap_or_else(|e| panic!("{e}\n{input:?}"));
+        }
+        if let Some(input) = typed::<claims_text_check::Input>(&bytes) {
+            claims_text_check::check(&input).unwrap_or_else(|e| panic!("{e}\n{input:?}"));
         }
     }
     let mut ran = 0;
