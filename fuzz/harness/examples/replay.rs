@@ -16,8 +16,8 @@ fn main() {
                 harness::claims_check::check(&input)
             }
             "claims_text" => {
-                let input = harness::claims_text_check::Input::arbitrary_take_rest(Unstructured::new(&bytes))
-                    .expect("input");
+                let input =
+                    harness::claims_text_check::Input::arbitrary_take_rest(Unstructured::new(&bytes)).expect("input");
                 println!("{input:#?}\nsegment: {:?}", input.segment());
                 harness::claims_text_check::check(&input)
             }

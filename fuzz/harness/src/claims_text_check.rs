@@ -37,10 +37,10 @@ pub fn reference(segment: &str) -> Result<String, Read> {
 /// standard base64's `+` and `/`, whitespace `atob` would skip, a dot, control and non-ASCII
 /// characters).
 pub const SYMBOLS: [char; 76] = [
-    'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O', 'P', 'Q', 'R', 'S', 'T', 'U',
-    'V', 'W', 'X', 'Y', 'Z', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p',
-    'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '-',
-    '_', '=', '+', '/', ' ', '\n', '\t', '.', '\0', '*', 'é', '\u{FF21}', '\u{7F}',
+    'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O', 'P', 'Q', 'R', 'S', 'T', 'U', 'V', 'W',
+    'X', 'Y', 'Z', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't',
+    'u', 'v', 'w', 'x', 'y', 'z', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '-', '_', '=', '+', '/', ' ', '\n',
+    '\t', '.', '\0', '*', 'é', '\u{FF21}', '\u{7F}',
 ];
 
 /// One fuzz input: a claims segment, built so that most are base64url or nearly so.
@@ -63,11 +63,19 @@ pub enum Edit {
     /// Sets the unused low bits of the last symbol (2 or 4 of them; none if the length is 4n).
     TrailingBits(u8),
     /// Replaces the symbol at `at` (modulo the length) with `SYMBOLS[with]` (modulo their number).
-    Replace { at: u16, with: u8 },
+    Replace {
+        at: u16,
+        with: u8,
+    },
     /// Inserts `SYMBOLS[with]` before `at` (modulo the length + 1).
-    Insert { at: u16, with: u8 },
+    Insert {
+        at: u16,
+        with: u8,
+    },
     /// Removes the symbol at `at`.
-    Remove { at: u16 },
+    Remove {
+        at: u16,
+    },
     /// Pads with `=` to a multiple of 4, as standard base64 would.
     Pad,
 }
@@ -178,7 +186,8 @@ pub fn check_segment(segment: &str) -> Result<(), String> {
     if got != want {
         return Err(format!("claims_text({segment:?}) gave {got:?}, the reference {want:?}"));
     }
-    let model = atob_url(segment).ok_or(Read::Base64).and_then(|bytes| String::from_utf8(bytes).map_err(|_| Read::Utf8));
+    let model =
+        atob_url(segment).ok_or(Read::Base64).and_then(|bytes| String::from_utf8(bytes).map_err(|_| Read::Utf8));
     if model != want {
         return Err(format!("the keeper model reads {segment:?} as {model:?}, the reference {want:?}"));
     }

@@ -176,7 +176,10 @@ fn claims_text_cases() {
         assert_eq!(claims_text(segment).as_deref(), Ok(text), "{segment:?}");
         claims_text_check::check_segment(segment).unwrap();
     }
-    let base64 = ["A", "AAAAA", "e30=", "e3==", "ww==", "e3+0", "e3/0", "e3 0", " e30", "e30\n", "e30.", "e 30", "é", "e30*", "ｅ30"];
+    let base64 = [
+        "A", "AAAAA", "e30=", "e3==", "ww==", "e3+0", "e3/0", "e3 0", " e30", "e30\n", "e30.", "e 30", "é", "e30*",
+        "ｅ30",
+    ];
     let utf8 = ["ww", "wx", "w_", "_w", "7aCA", "gA", "wKA", "8J-Y"];
     for segment in base64 {
         assert_eq!(claims_text(segment), Err(Read::Base64), "{segment:?}");
@@ -214,7 +217,8 @@ fn claims_text_every_short_segment() {
         for b in mix {
             for c in mix {
                 for d in mix {
-                    claims_text_check::check_segment(&String::from_iter([a, b, c, d])).unwrap_or_else(|e| panic!("{e}"));
+                    claims_text_check::check_segment(&String::from_iter([a, b, c, d]))
+                        .unwrap_or_else(|e| panic!("{e}"));
                     count += 1;
                 }
             }
