@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs each fuzz target of connect-token for a fixed time and prints executions and findings.
 #   fuzz/run.sh [seconds-per-target] [target ...]      (default 60 s; all targets)
-# Targets: claims keeper source_failure. Needs the nightly toolchain; installs
+# Targets: claims claims_text keeper source_failure. Needs the nightly toolchain; installs
 # cargo-fuzz from crates.io if missing. New corpus entries go to fuzz/work/<target>/ (ignored by
 # git); the seeds in fuzz/corpus/<target>/ are only read. Crashes land in fuzz/artifacts/<target>/.
 # FUZZ_STRICT=1 also checks the known issues listed in fuzz/README.md (the targets then fail fast).
@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 seconds="${1:-60}"
 shift $(( $# > 0 ? 1 : 0 ))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(claims keeper source_failure)
+[ ${#targets[@]} -gt 0 ] || targets=(claims claims_text keeper source_failure)
 
 rustup toolchain list | grep -q '^nightly' || { echo "run.sh: needs the nightly toolchain (rustup toolchain install nightly)" >&2; exit 2; }
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz || exit 2
@@ -34,7 +34,7 @@ for target in "${targets[@]}"; do
   if [ "$status" -ne 0 ] || [ "$new" -gt 0 ]; then
     failed=1
     echo "   FINDING (exit $status): see $log and fuzz/artifacts/$target/"
-    grep -m3 -E 'panicked at|^thread|keeper:|claims:|source_failure:' "$log" | sed 's/^/   /' | cut -c1-400
+    grep -m3 -E 'panicked at|^thread|keeper:|claims:|claims_text:|source_failure:' "$log" | sed 's/^/   /' | cut -c1-400
   fi
   summary+=("$(printf '%-15s %12s execs  cov %6s  corpus %6s  findings %s' "$target" "${runs:-?}" "${cov:-?}" "$corpus" "$new")")
 done

@@ -1,5 +1,5 @@
 //! Replays fuzz inputs through the checks: `cargo run --example replay -- <target> <file>...`
-//! (targets: claims, keeper, source_failure). Prints the input and what broke.
+//! (targets: claims, claims_text, keeper, source_failure). Prints the input and what broke.
 use arbitrary::{Arbitrary, Unstructured};
 use harness::keeper_model::{run, Checks, Scenario};
 
@@ -14,6 +14,12 @@ fn main() {
                     harness::claims_check::Input::arbitrary_take_rest(Unstructured::new(&bytes)).expect("input");
                 println!("{input:#?}");
                 harness::claims_check::check(&input)
+            }
+            "claims_text" => {
+                let input =
+                    harness::claims_text_check::Input::arbitrary_take_rest(Unstructured::new(&bytes)).expect("input");
+                println!("{input:#?}\nsegment: {:?}", input.segment());
+                harness::claims_text_check::check(&input)
             }
             "source_failure" => {
                 let input =

@@ -1,5 +1,6 @@
-//! A model of how `js/keeper.js` drives the keeper: it keeps the string of the token held (the
-//! keeper keeps only its times), reads each answer with js/claims.js ([`crate::tokens::read`]),
+//! A model of how the binding (`web::keeper`, js/keeper.js before it) drives the keeper: it keeps
+//! the string of the token held (the keeper keeps only its times), reads each answer as
+//! `web::claims::read` does ([`crate::tokens::read`]),
 //! and tells the keeper whether an answer or a rejected token is the one held. As `Glued` in the
 //! main crate's tests/common/mod.rs.
 
@@ -23,7 +24,7 @@ impl Glued {
         Glued { keeper: Keeper::new(settings), held: None }
     }
 
-    /// The token source answered ask `id` with the token `raw` (read as js/claims.js reads it),
+    /// The token source answered ask `id` with the token `raw` (read as `web::claims` reads it),
     /// or failed.
     pub fn answered(&mut self, now: Millis, id: AskId, answer: Result<&str, Error>) -> Step {
         self.answered_as(now, id, answer.map(|raw| (raw, read(raw))))

@@ -2,6 +2,7 @@
 //! the regressions also run as ordinary tests on stable Rust.
 
 pub mod claims_check;
+pub mod claims_text_check;
 pub mod glue;
 pub mod keeper_model;
 pub mod source_check;

@@ -18,12 +18,44 @@ pub struct SourceInput {
     pub token_first: bool,
 }
 
+/// The failure, by number: the binding now passes a `Failure` (`web::source`), and the numbers
+/// are the harness's own ([`failure_kind`]), kept so that the seeds in corpus/source_failure
+/// decode as they did.
 #[derive(Debug, Arbitrary)]
 pub enum Kind {
-    /// One of the codes js/source.js sends (0..=5), or one past them.
+    /// One of the six kinds (0..=5), or one past them.
     Known(u8),
-    /// Any number at all.
+    /// Any number at all (most are `Rejected`).
     Code(u32),
+}
+
+/// Every `Failure`, in the order of their numbers (0..=5) as js/source.js sent them before the
+/// binding moved into Rust (the deleted `Failure::from_code`).
+pub const KINDS: [Failure; 6] = [
+    Failure::Rejected,
+    Failure::Missing,
+    Failure::HostThrew,
+    Failure::OptionThrew,
+    Failure::Empty,
+    Failure::NotAString,
+];
+
+/// The failure for a number: `KINDS[code]`, anything past them `Rejected`.
+pub fn failure_kind(code: u32) -> Failure {
+    usize::try_from(code).ok().and_then(|i| KINDS.get(i)).copied().unwrap_or(Failure::Rejected)
+}
+
+/// The number of a failure, the inverse of [`failure_kind`] on 0..=5. Written as an exhaustive
+/// match so that a new `Failure` stops the harness compiling until it is added to [`KINDS`].
+pub fn failure_number(kind: Failure) -> u32 {
+    match kind {
+        Failure::Rejected => 0,
+        Failure::Missing => 1,
+        Failure::HostThrew => 2,
+        Failure::OptionThrew => 3,
+        Failure::Empty => 4,
+        Failure::NotAString => 5,
+    }
 }
 
 /// Tokens whose claims the library accepts (`token::times` of what the browser reads), in the
@@ -73,7 +105,7 @@ pub fn check(input: &SourceInput) -> Result<(), String> {
         detail.push_str(token);
     }
     detail.push_str(&input.after);
-    let kind = Failure::from_code(code);
+    let kind = failure_kind(code);
     let error = failure(kind, &detail);
     if error.message.len() > 600 {
         return Err(format!("message of {} bytes", error.message.len()));

@@ -1,5 +1,5 @@
 //! Real-shaped context JWTs, built like tests/common/mod.rs (claims as the product mints them),
-//! and what the browser reads from a token (`read`, a model of js/claims.js).
+//! and what the browser reads from a token (`read`, a model of `web::claims::read`).
 
 use connect_token::core::token::Read;
 use connect_token::core::Millis;
@@ -94,11 +94,14 @@ impl Host {
     }
 }
 
-/// What js/claims.js (`readClaims` + `claimTime`) reads from a token: split on dots (3 parts, or
-/// `Segments`); the claims segment must match `^[\w-]*$` and be forgiving-base64 (`atob`: a length
-/// of 4n+1 is an error, leftover bits are dropped), or `Base64`; a fatal `TextDecoder` (which
-/// drops a leading BOM), or `Utf8`; `JSON.parse`, or `Json`; an object, or `NotAnObject`. `exp`
-/// and `iat` are `None` when absent, the number, or NaN when not a number.
+/// What the binding reads from a token (`web::claims::read`): split on dots (3 parts, or
+/// `Segments`); the claims segment decoded as base64url without padding (`core::token::claims_text`:
+/// only `[A-Za-z0-9_-]`, a length of 4n+1 is an error, leftover bits are dropped, as `atob` did
+/// behind js/claims.js's `^[\w-]*$` test), or `Base64`; strict UTF-8 (`String::from_utf8`, which
+/// keeps a leading BOM, where js/claims.js's `TextDecoder` dropped it), or `Utf8`; `JSON.parse`,
+/// or `Json` (a BOM is not JSON whitespace); an object, or `NotAnObject`. `exp` and `iat` are
+/// `None` when absent, the number, or NaN when not a number. The decoding here is the harness's
+/// own ([`atob_url`]), not `claims_text`; the `claims_text` target checks that the two agree.
 ///
 /// `JSON.parse` is modelled with serde_json, which refuses three things `JSON.parse` accepts:
 /// lone surrogate escapes (`"\ud800"`), numbers beyond f64 (`1e999`, which `JSON.parse` reads as
@@ -109,15 +112,16 @@ pub fn read(raw: &str) -> Read {
     let [_, claims, _] = parts[..] else { return Read::Segments };
     let Some(bytes) = atob_url(claims) else { return Read::Base64 };
     let Ok(text) = std::str::from_utf8(&bytes) else { return Read::Utf8 };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { return Read::Json };
     let serde_json::Value::Object(map) = value else { return Read::NotAnObject };
     let time = |name: &str| map.get(name).map(|value| value.as_f64().unwrap_or(f64::NAN));
     Read::Claims { exp: time("exp"), iat: time("iat") }
 }
 
-/// `atob(segment.replace(/-/g, '+').replace(/_/g, '/'))` after the `^[\w-]*$` test.
-fn atob_url(segment: &str) -> Option<Vec<u8>> {
+/// The bytes of a claims segment, as `atob(segment.replace(/-/g, '+').replace(/_/g, '/'))` after
+/// a `^[\w-]*$` test gives them (verified against Node 20's `atob`: `"wx"` and `"ww"` are both
+/// `[0xC3]`), or `None` where `atob` throws or the test fails.
+pub fn atob_url(segment: &str) -> Option<Vec<u8>> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     if segment.len() % 4 == 1 {
         return None;

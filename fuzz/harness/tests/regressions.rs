@@ -6,7 +6,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use connect_token::core::token::{times, Read};
 use harness::keeper_model::{run, Answer, Broken, Checks, Claim, Event, Scenario, TimeoutChoice};
-use harness::{claims_check, source_check, tokens};
+use harness::{claims_check, claims_text_check, source_check, tokens};
 use std::path::PathBuf;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
@@ -40,10 +40,10 @@ fn inputs(count: usize, max_len: usize, seed: u64) -> impl Iterator<Item = Vec<u
     })
 }
 
-/// The model of js/claims.js (`tokens::read`) on the tokens that were the `decode` seeds before
-/// the browser took over reading claims (what `readClaims` + `claimTime` give for each).
+/// The model of the binding's reading (`tokens::read`, as `web::claims::read`) on the tokens that
+/// were the `decode` seeds before js/claims.js took over reading claims, and what it read.
 #[test]
-fn the_glue_model_reads_tokens_as_js_claims_does() {
+fn the_glue_model_reads_tokens_as_the_binding_does() {
     const HEADER: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9";
     let claims = |exp: Option<f64>, iat: Option<f64>| Read::Claims { exp, iat };
     let with_claims = |segment: &str| format!("{HEADER}.{segment}.c2ln");
@@ -64,7 +64,9 @@ fn the_glue_model_reads_tokens_as_js_claims_does() {
             with_claims("eyJleHAiOjE3NjQwMDA5MDAsIm5hbWUiOiJab8OrIMOGZ2lyIOaXpeacrCDwn5qAIn0"),
             claims(Some(1_764_000_900.0), None),
         ),
-        (b64("\u{feff}{\"exp\":5}".as_bytes()), claims(Some(5.0), None)), // TextDecoder drops a BOM
+        // js/claims.js's TextDecoder dropped a BOM (Claims, exp 5); claims_text keeps it and
+        // JSON.parse refuses it.
+        (b64("\u{feff}{\"exp\":5}".as_bytes()), Read::Json),
         (b64(br#"{"exp":null,"iat":true}"#), claims(Some(f64::NAN), Some(f64::NAN))),
         (b64(br#"{"exp":-0}"#), claims(Some(-0.0), None)),
         (b64(b"{}"), claims(None, None)),
@@ -100,7 +102,8 @@ fn the_glue_model_reads_tokens_as_js_claims_does() {
     assert_eq!(times(tokens::read(&real)).unwrap().expires_at, 1_764_000_900_000);
 }
 
-/// `token::times` on the edges the fuzz target is biased towards, and every `Read::from_shape`.
+/// `token::times` on the edges the fuzz target is biased towards, in every shape (by the harness's
+/// shape numbers, `claims_check::shape_read`).
 #[test]
 fn claims_edges() {
     let values = [
@@ -126,11 +129,102 @@ fn claims_edges() {
     for exp in options.clone() {
         for iat in options.clone() {
             for shape in [0, 1, 2, 3, 4, 5, 6, u32::MAX] {
-                claims_check::check_read(Read::from_shape(shape, exp, iat))
+                claims_check::check_read(claims_check::shape_read(shape, exp, iat))
                     .unwrap_or_else(|e| panic!("shape {shape} exp {exp:?} iat {iat:?}: {e}"));
             }
         }
     }
+}
+
+/// The harness's failure numbers (which replaced the deleted `Failure::from_code`) reach every
+/// `Failure` once in 0..=5, and send anything else to `Rejected`, as the old numbers did.
+#[test]
+fn failure_numbers_reach_every_kind() {
+    use source_check::{failure_kind, failure_number, KINDS};
+    for (number, kind) in KINDS.iter().enumerate() {
+        assert_eq!(failure_kind(number as u32), *kind);
+        assert_eq!(failure_number(*kind), number as u32);
+    }
+    for code in [6, 7, 99, u32::MAX] {
+        assert_eq!(failure_kind(code), connect_token::core::source::Failure::Rejected);
+    }
+}
+
+/// `claims_text` on the cases its doc and unit tests give, and on what Node 20's `atob` was seen
+/// to do behind js/claims.js's `^[\w-]*$` test: nonzero trailing bits ignored (`wx` and `ww` are
+/// both 0xC3, `AB` and `AC` both 0x00), 4n+1 symbols refused; padding, whitespace, `+` and `/`
+/// refused by the test (atob itself would take them).
+#[test]
+fn claims_text_cases() {
+    use connect_token::core::token::claims_text;
+    let ok = [
+        ("", ""),
+        ("e30", "{}"),
+        ("e31", "{}"),
+        ("e32", "{}"),
+        ("e33", "{}"),
+        ("eyJleHAiOjF9", r#"{"exp":1}"#),
+        ("eyJleHAiOjE3NjQwMDA5MDAsIm5hbWUiOiJab8OrIOaXpeacrCDwn5qAIn0", r#"{"exp":1764000900,"name":"Zoë 日本 🚀"}"#),
+        ("AB", "\0"),
+        ("AC", "\0"),
+        ("AP", "\0"),
+        ("ABC", "\0\u{10}"),
+        ("ABD", "\0\u{10}"),
+        ("77u_", "\u{feff}"),
+    ];
+    for (segment, text) in ok {
+        assert_eq!(claims_text(segment).as_deref(), Ok(text), "{segment:?}");
+        claims_text_check::check_segment(segment).unwrap();
+    }
+    let base64 = [
+        "A", "AAAAA", "e30=", "e3==", "ww==", "e3+0", "e3/0", "e3 0", " e30", "e30\n", "e30.", "e 30", "é", "e30*",
+        "ｅ30",
+    ];
+    let utf8 = ["ww", "wx", "w_", "_w", "7aCA", "gA", "wKA", "8J-Y"];
+    for segment in base64 {
+        assert_eq!(claims_text(segment), Err(Read::Base64), "{segment:?}");
+        claims_text_check::check_segment(segment).unwrap();
+    }
+    for segment in utf8 {
+        assert_eq!(claims_text(segment), Err(Read::Utf8), "{segment:?}");
+        claims_text_check::check_segment(segment).unwrap();
+    }
+}
+
+/// Every segment of up to 3 symbols from `claims_text_check::SYMBOLS` (76, the 64 of base64url
+/// and 12 near misses), and every one of 4 from a 20-symbol mix: about 600 000 segments, each
+/// checked against the reference.
+#[test]
+fn claims_text_every_short_segment() {
+    let symbols = claims_text_check::SYMBOLS;
+    let mut segment = String::new();
+    fn walk(segment: &mut String, symbols: &[char], depth: usize, count: &mut usize) {
+        claims_text_check::check_segment(segment).unwrap_or_else(|e| panic!("{e}"));
+        *count += 1;
+        if depth == 0 {
+            return;
+        }
+        for &c in symbols {
+            segment.push(c);
+            walk(segment, symbols, depth - 1, count);
+            segment.pop();
+        }
+    }
+    let mut count = 0;
+    walk(&mut segment, &symbols, 3, &mut count);
+    let mix = ['A', 'B', 'P', 'Q', '/', 'g', 'w', 'x', '7', '8', '-', '_', '=', '+', '/', ' ', 'é', 'e', '3', '0'];
+    for a in mix {
+        for b in mix {
+            for c in mix {
+                for d in mix {
+                    claims_text_check::check_segment(&String::from_iter([a, b, c, d]))
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    count += 1;
+                }
+            }
+        }
+    }
+    assert!(count > 500_000, "{count}");
 }
 
 #[test]
@@ -138,6 +232,11 @@ fn typed_seeds() {
     for (path, bytes) in corpus("claims") {
         if let Some(input) = typed::<claims_check::Input>(&bytes) {
             claims_check::check(&input).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+    }
+    for (path, bytes) in corpus("claims_text") {
+        if let Some(input) = typed::<claims_text_check::Input>(&bytes) {
+            claims_text_check::check(&input).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         }
     }
     for (path, bytes) in corpus("source_failure") {
@@ -160,6 +259,9 @@ fn pseudo_random_inputs() {
         }
         if let Some(input) = typed::<source_check::SourceInput>(&bytes) {
             source_check::check(&input).unwrap_or_else(|e| panic!("{e}\n{input:?}"));
+        }
+        if let Some(input) = typed::<claims_text_check::Input>(&bytes) {
+            claims_text_check::check(&input).unwrap_or_else(|e| panic!("{e}\n{input:?}"));
         }
     }
     let mut ran = 0;
