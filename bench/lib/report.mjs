@@ -64,6 +64,9 @@ export function markdown(r) {
     `- ${m.nproc} cores (\`nproc\`), CPU \`${m.cpu}\` (/proc/cpuinfo), ${m.memoryGiB} GiB, Linux ${m.kernel}`,
     `- Chromium ${m.chromium} (\`/usr/bin/chromium\`, headless, driven by playwright-core ${r.versions['playwright-core']}), Node ${m.node}`,
     `- load average (1/5/15 min) at start ${m.loadavg.start.join(' / ')}, at end ${m.loadavg.end.join(' / ')}: other work on the machine shows up in every timing`,
+    ...(Math.max(...m.loadavg.start, ...m.loadavg.end) > m.nproc
+      ? [`- **the machine was loaded**: a load average above its ${m.nproc} cores means other work competed for the CPU during this run; the timings (sections 2-4) are inflated and noisier than on a quiet machine, the sizes and host-call counts are not affected`]
+      : []),
     `- versions: ${Object.entries(r.versions).map(([name, version]) => `${name} ${version}`).join(', ')}`,
     '',
   );
