@@ -1,17 +1,19 @@
-// The benchmark run behind bench/run.sh: sizes, per-request overhead, claim decoding, cold start
-// and host calls, in one headless Chromium run. Prints a table and writes bench/results.json,
+// The benchmark run behind bench/run.sh: sizes (bundled by Vite and webpack 5, as CI measures),
+// what each crate costs in the wasm, per-request overhead, renewals, cold start and host calls,
+// in one headless Chromium run. Prints a table and writes bench/results.json,
 // bench/chart.png and BENCHMARKS.md (at the repository root). Nothing here asserts a timing.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { serve } from './lib/server.mjs';
 import { mint } from './pages/mint.js';
 import { chartHtml } from './lib/chart.mjs';
-import { markdown, SIZE_STEPS } from './lib/report.mjs';
+import { markdown, BEFORE_RUST } from './lib/report.mjs';
+import { crateBreakdown } from './lib/crates.mjs';
+import { bundleSizes } from '../www/size/measure.mjs';
 import { measure } from './lib/measure.mjs';
 import { CHROMIUM_PATH, CHROMIUM_ARGS } from '../www/chromium.mjs';
 
@@ -21,8 +23,10 @@ const out = join(bench, '.out');
 mkdirSync(out, { recursive: true });
 
 const QUICK = process.env.BENCH_QUICK === '1'; // a fast smoke run with small counts
-const KB = 1024;
-const SIZE_BUDGET = 16_000; // bytes, as scripts/size.sh checks in CI
+const KB = 1000; // the issue's "KB"; KiB = 1024 B
+// Bytes, what an app pays (scripts/size.sh): CI's gate, and the issue's gate and target.
+const SIZE = { ciGate: 65_536, issueGate: 49_152, issueTarget: 36_000 };
+const PER_REQUEST_ADDED_NS = 5_000; // the issue: ≤ 5 µs median CPU added over calling fetch directly
 
 const log = (...args) => console.error('[bench]', ...args);
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
@@ -38,8 +42,11 @@ function machine() {
 
 // 1. Size -----------------------------------------------------------------------------------
 
+// connect-token is www/size/app.js, the app CI measures; the others are bench/apps/, each the
+// same kind of one-line app, all bundled the same way (www/size/measure.mjs: Vite and webpack 5,
+// production, no config; JS min+gzip -9 plus any .wasm gzip -9).
 const APPS = [
-  { name: 'connect-token', file: 'connect-token.js', ours: true },
+  { name: 'connect-token', file: join(root, 'www', 'size', 'app.js'), ours: true },
   { name: 'oidc-client-ts', file: 'oidc-client-ts.js', packages: ['oidc-client-ts'] },
   { name: '@auth0/auth0-spa-js', file: 'auth0-spa-js.js', packages: ['@auth0/auth0-spa-js'] },
   { name: 'ky + jwt-decode', file: 'ky-jwt-decode.js', packages: ['ky', 'jwt-decode'] },
@@ -47,43 +54,22 @@ const APPS = [
   { name: 'jwt-decode', file: 'jwt-decode.js', packages: ['jwt-decode'], part: true },
 ];
 
-function versionOf(name) {
-  return JSON.parse(readFileSync(join(bench, 'node_modules', name, 'package.json'), 'utf8')).version;
+function versionOf(name, modules = join(bench, 'node_modules')) {
+  return JSON.parse(readFileSync(join(modules, name, 'package.json'), 'utf8')).version;
 }
 
 async function sizes() {
   const rows = [];
   for (const app of APPS) {
-    const result = await esbuild.build({
-      entryPoints: [join(bench, 'apps', app.file)],
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'browser',
-      write: false,
-      logLevel: 'silent',
-      alias: { 'connect-token': join(root, 'pkg', 'index.js') },
-      metafile: true,
-    });
-    const js = result.outputFiles[0].contents;
-    writeFileSync(join(out, `size-${app.file}`), js);
-    const row = {
+    const [vite, webpack] = app.ours ? await bundleSizes(app.file) : await bundleSizes(join(bench, 'apps', app.file), { resolveFrom: bench });
+    if (app.ours && !(vite.wasm && webpack.wasm)) throw new Error('connect-token: a bundler emitted no .wasm');
+    rows.push({
       name: app.name,
       part: Boolean(app.part),
       versions: app.ours ? { 'connect-token': 'pkg/ (this tree)' } : Object.fromEntries(app.packages.map((p) => [p, versionOf(p)])),
-      jsMin: js.length,
-      jsGzip: gzip9(js),
-    };
-    if (app.ours) {
-      // Minified bytes each source file contributes to the bundle (before gzip).
-      const inputs = Object.values(result.metafile.outputs)[0].inputs;
-      row.jsInputs = Object.fromEntries(Object.entries(inputs).map(([file, { bytesInOutput }]) => [file.replace(/^(\.\.\/)+/, ''), bytesInOutput]));
-      const wasm = readFileSync(join(root, 'pkg', 'connect_token_bg.wasm'));
-      row.wasmRaw = wasm.length;
-      row.wasmGzip = gzip9(wasm);
-    }
-    row.totalGzip = row.jsGzip + (row.wasmGzip ?? 0);
-    rows.push(row);
+      vite,
+      webpack,
+    });
   }
   return rows;
 }
@@ -154,21 +140,30 @@ const info = machine();
 const pkgJson = JSON.parse(readFileSync(join(root, 'pkg', 'package.json'), 'utf8'));
 log(`machine: ${info.nproc} cores, ${info.cpu}; load ${load.start.join(' ')}`);
 
-log('1/5 sizes');
+log('1/6 sizes (Vite and webpack 5)');
 const size = await sizes();
+log('2/6 what each crate costs in the wasm (twiggy)');
+let crates;
+try {
+  crates = crateBreakdown(root, { log });
+} catch (error) {
+  crates = { skipped: `the breakdown failed: ${String(error.message ?? error).split('\n')[0]}` };
+}
+if (crates.skipped) log(`   skipped: ${crates.skipped}`);
 
 const token = mint(1764000000, 900);
 const claimsBytes = Buffer.from(token.split('.')[1], 'base64url').length;
-const P = QUICK ? { perRound: 2000, rounds: 3, decode: 2000, cold: 3 } : { perRound: 20000, rounds: 11, decode: 20000, cold: 10 };
+const P = QUICK ? { perRound: 2000, rounds: 3, renewals: 300, cold: 3 } : { perRound: 20000, rounds: 11, renewals: 2000, cold: 10 };
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const server = await serve(root);
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 const chromiumVersion = browser.version();
 log(`Chromium ${chromiumVersion}, serving ${root} at ${server.origin}`);
-let overhead, decodeBrowser, cold;
+let overhead, renewal, cold;
 const sessions = [];
 try {
-  log('2/5 per-request overhead');
+  log('3/6 per-request overhead');
   {
     const { page, context } = await openPage(browser, `${server.origin}/bench/pages/bench.html`);
     const cdp = await context.newCDPSession(page);
@@ -178,15 +173,20 @@ try {
     const pick = (names) => Object.fromEntries(names.map((name) => [name, timed[name]]));
     const stats = await page.evaluate(() => window.benchAuth.stats());
     overhead = { perRound: P.perRound, rounds: P.rounds, headerSent: setup.headerSent, hostCalls: stats.hostCalls, results: pick(setup.variants), breakdown: pick(setup.breakdown) };
-    log('3/5 claim decoding');
-    const decodeSetup = await page.evaluate((t) => window.bench.setupDecode(t), token);
-    const decoded = await measure(page, cdp, decodeSetup.names, { perRound: P.decode, rounds: P.rounds, warmup: P.decode / 4 });
-    decodeBrowser = { perRound: P.decode, rounds: P.rounds, readClaims: decoded.readClaims, jwtDecode: decoded.jwtDecode };
+    log('4/6 renewals');
+    const renewalSetup = await page.evaluate(() => window.bench.setupRenewal());
+    // Fresh keepers before each round, then 2 s: a keeper asks its source at most once per 2 s.
+    const prepare = async (n) => {
+      await page.evaluate((n) => window.bench.prepareRenewals(n), n);
+      await sleep(2100);
+    };
+    const timedRenewals = await measure(page, cdp, renewalSetup.names, { perRound: P.renewals, rounds: P.rounds, warmup: P.renewals / 4, prepare });
+    renewal = { perRound: P.renewals, rounds: P.rounds, ...timedRenewals };
     await context.close();
   }
-  log('4/5 cold start');
+  log('5/6 cold start');
   cold = await coldStarts(browser, server.origin, P.cold);
-  log('5/5 host calls');
+  log('6/6 host calls');
   const configs = [
     { streams: 1, ttl: 60, lifetimes: 20, latency: 100, step: 10_000 },
     { streams: 10, ttl: 60, lifetimes: 20, latency: 100, step: 10_000 },
@@ -208,32 +208,59 @@ const o = overhead.results;
 // Ratios round by round (both loops ran in the same pass, seconds apart, under the same load),
 // and their median: steadier than a ratio of medians when the machine's load comes and goes.
 const perRoundRatio = (a, b, key) => median(a[key].map((value, i) => value / b[key][i]));
+const perRoundDiff = (a, b, key) => median(a[key].map((value, i) => value - b[key][i]));
 overhead.ratios = {
   oursToWrapperCpu: perRoundRatio(o.ours, o.wrapper, 'cpuRounds'),
   oursToWrapperWall: perRoundRatio(o.ours, o.wrapper, 'rounds'),
   oursToKyCpu: perRoundRatio(o.ours, o.ky, 'cpuRounds'),
   oursToKyWall: perRoundRatio(o.ours, o.ky, 'rounds'),
 };
-const q = overhead.ratios;
-decodeBrowser.ratios = {
-  jwtDecodeToReadClaimsCpu: perRoundRatio(decodeBrowser.jwtDecode, decodeBrowser.readClaims, 'cpuRounds'),
-  jwtDecodeToReadClaimsWall: perRoundRatio(decodeBrowser.jwtDecode, decodeBrowser.readClaims, 'rounds'),
+overhead.added = {
+  oursOverBareCpu: perRoundDiff(o.ours, o.bare, 'cpuRounds'),
+  oursOverBareWall: perRoundDiff(o.ours, o.bare, 'rounds'),
+  kyOverBareCpu: perRoundDiff(o.ky, o.bare, 'cpuRounds'),
+  wrapperOverBareCpu: perRoundDiff(o.wrapper, o.bare, 'cpuRounds'),
 };
+const q = overhead.ratios;
+const added = overhead.added;
+renewal.added = {
+  oursCpu: perRoundDiff(renewal.oursRenewal, renewal.oursHeld, 'cpuRounds'),
+  oursWall: perRoundDiff(renewal.oursRenewal, renewal.oursHeld, 'rounds'),
+  jwtDecodeCpu: perRoundDiff(renewal.jwtDecodeRenewal, renewal.jsHeld, 'cpuRounds'),
+  jwtDecodeWall: perRoundDiff(renewal.jwtDecodeRenewal, renewal.jsHeld, 'rounds'),
+};
+const worst = Math.max(ours.vite.total, ours.webpack.total);
+const sizeValue = `Vite ${ours.vite.total.toLocaleString('en-US')} B, webpack 5 ${ours.webpack.total.toLocaleString('en-US')} B`;
 const budgets = [
   {
-    name: 'size: wasm + JS ≤ 16 KB min+gzip (16,000 B, as CI checks)',
-    value: `${(ours.totalGzip / KB).toFixed(1)} KB (${ours.totalGzip} B)`,
-    met: ours.totalGzip <= SIZE_BUDGET,
+    name: `size, CI gate (scripts/size.sh): ≤ 64 KiB (${SIZE.ciGate.toLocaleString('en-US')} B) via Vite and webpack 5`,
+    value: sizeValue,
+    met: worst <= SIZE.ciGate,
   },
   {
-    name: 'per request: ≤ 2× the minimal wrapper (CPU time)',
-    value: `${q.oursToWrapperCpu.toFixed(2)}× (median of per-round ratios; medians ${Math.round(o.ours.cpu)} / ${Math.round(o.wrapper.cpu)} ns CPU; wall ${q.oursToWrapperWall.toFixed(2)}×)`,
-    met: q.oursToWrapperCpu <= 2,
+    name: `size, the issue's gate: ≤ 48 KiB (${SIZE.issueGate.toLocaleString('en-US')} B) (not the CI gate for now)`,
+    value: `${sizeValue}: ${(worst - SIZE.issueGate).toLocaleString('en-US')} B over`,
+    met: worst <= SIZE.issueGate,
   },
   {
-    name: 'per request: below ky (CPU time)',
-    value: `${Math.round(o.ours.cpu)} ns vs ${Math.round(o.ky.cpu)} ns CPU (wall ${Math.round(o.ours.median)} vs ${Math.round(o.ky.median)} ns)`,
+    name: `size, the issue's target: ≤ 36 KB (${SIZE.issueTarget.toLocaleString('en-US')} B)`,
+    value: sizeValue,
+    met: worst <= SIZE.issueTarget,
+  },
+  {
+    name: 'per request: ≤ 5 µs median CPU added over calling the fetch directly',
+    value: `${Math.round(added.oursOverBareCpu).toLocaleString('en-US')} ns CPU added (median of per-round differences; wall ${Math.round(added.oursOverBareWall).toLocaleString('en-US')} ns)`,
+    met: added.oursOverBareCpu <= PER_REQUEST_ADDED_NS,
+  },
+  {
+    name: "per request: far below ky's beforeRequest hook (CPU time)",
+    value: `${Math.round(o.ours.cpu)} ns vs ${Math.round(o.ky.cpu)} ns CPU, ${q.oursToKyCpu.toFixed(2)}× ky (wall ${Math.round(o.ours.median)} vs ${Math.round(o.ky.median)} ns)`,
     met: q.oursToKyCpu < 1,
+  },
+  {
+    name: 'per request: ratio to the minimal JS wrapper (reported, no budget)',
+    value: `${q.oursToWrapperCpu.toFixed(2)}× CPU (median of per-round ratios; medians ${Math.round(o.ours.cpu)} / ${Math.round(o.wrapper.cpu)} ns; wall ${q.oursToWrapperWall.toFixed(2)}×)`,
+    met: null,
   },
   ...sessions.map((s) => ({
     name: `host calls: ratio 1.00 within one call (${s.streams} stream${s.streams > 1 ? 's' : ''}, TTL ${s.ttl} s)`,
@@ -254,11 +281,14 @@ const results = {
   machine: { ...info, chromium: chromiumVersion, loadavg: load },
   versions: {
     'connect-token': pkgJson.version,
-    ...Object.fromEntries(['oidc-client-ts', '@auth0/auth0-spa-js', 'ky', 'jwt-decode', 'esbuild', 'playwright-core'].map((p) => [p, versionOf(p)])),
+    ...Object.fromEntries(['oidc-client-ts', '@auth0/auth0-spa-js', 'ky', 'jwt-decode', 'playwright-core'].map((p) => [p, versionOf(p)])),
+    ...Object.fromEntries(['vite', 'webpack'].map((p) => [p, versionOf(p, join(root, 'www', 'demo', 'node_modules'))])),
   },
   size,
+  sizeBudgets: SIZE,
+  crates,
   overhead,
-  decode: { token: { length: token.length, claimsBytes }, browser: decodeBrowser },
+  renewal: { token: { length: token.length, claimsBytes }, ...renewal },
   cold,
   sessions,
   budgets,
@@ -283,27 +313,32 @@ await server.close();
 const pad = (text, width) => String(text).padEnd(width);
 const lines = [];
 lines.push(`connect-token benchmarks — ${info.nproc} cores, ${info.cpu}, Chromium ${chromiumVersion}, load ${load.start.join(' ')} → ${load.end.join(' ')}${QUICK ? ' (QUICK: small counts)' : ''}`);
-lines.push('', 'Size (esbuild bundle+minify, esm, browser; gzip -9)');
+lines.push('', 'Size (one-line app bundled for production by Vite / webpack 5; JS min+gzip -9 + wasm gzip -9; 1 KB = 1000 B)');
 for (const row of size) {
-  const split = row.wasmGzip ? `  (JS ${(row.jsGzip / KB).toFixed(1)} + wasm ${(row.wasmGzip / KB).toFixed(1)})` : '';
-  lines.push(`  ${pad(row.name + (row.part ? ' (alone)' : ''), 28)} ${pad((row.totalGzip / KB).toFixed(1) + ' KB', 9)}${split}`);
+  const one = (b) => `${pad((b.total / KB).toFixed(1) + ' KB', 9)}${b.wasm ? ` (JS ${(b.js / KB).toFixed(1)} + wasm ${(b.wasm / KB).toFixed(1)})` : ''}`;
+  lines.push(`  ${pad(row.name + (row.part ? ' (alone)' : ''), 28)} Vite ${pad(one(row.vite), 32)} webpack ${one(row.webpack)}`);
 }
-{
-  const previous = SIZE_STEPS[0].js + SIZE_STEPS[0].wasm;
-  lines.push(`  connect-token now ${ours.totalGzip} B (JS ${ours.jsGzip} + wasm ${ours.wasmGzip}); previous build ${previous} B: ${ours.totalGzip - previous} B`);
+lines.push(`  connect-token: Vite ${ours.vite.total} B, webpack 5 ${ours.webpack.total} B; CI gate ${SIZE.ciGate} B, the issue's gate ${SIZE.issueGate} B, target ${SIZE.issueTarget} B`);
+lines.push(`  before the binding moved into Rust (${BEFORE_RUST.commit}, esbuild measure): ${BEFORE_RUST.total} B`);
+if (crates.skipped) lines.push('', `What each crate costs: skipped (${crates.skipped})`);
+else {
+  lines.push('', `What each crate costs (twiggy shallow bytes of the named release wasm, raw; ${crates.total} B counted, shipped wasm ${crates.shippedRaw} B)`);
+  for (const g of [...crates.groups].sort((a, b) => b.bytes - a.bytes)) lines.push(`  ${pad(g.group, 46)} ${pad(g.bytes + ' B', 9)} ${((100 * g.bytes) / crates.total).toFixed(1).padStart(5)} %`);
 }
 lines.push('', `Per-request overhead (${overhead.perRound} awaited calls × ${overhead.rounds} rounds; median wall ns/call, and renderer main-thread CPU ns/call)`);
 for (const [name, r] of Object.entries(o)) {
   lines.push(`  ${pad(name, 16)} ${pad(Math.round(r.median) + ' ns', 10)} ${pad('(CPU ' + Math.round(r.cpu) + ')', 12)} ${(r.median / o.wrapper.median).toFixed(2)}× wrapper (CPU ${(r.cpu / o.wrapper.cpu).toFixed(2)}×)`);
 }
 lines.push(`  ours ÷ wrapper, median of per-round ratios: CPU ${q.oursToWrapperCpu.toFixed(2)}×, wall ${q.oursToWrapperWall.toFixed(2)}×`);
+lines.push(`  added over the bare fetch, median of per-round differences: ours ${Math.round(added.oursOverBareCpu)} ns CPU, wrapper ${Math.round(added.wrapperOverBareCpu)}, ky ${Math.round(added.kyOverBareCpu)}`);
 lines.push('  where our time goes:');
 for (const [name, r] of Object.entries(overhead.breakdown)) lines.push(`  ${pad(name, 16)} ${pad(Math.round(r.median) + ' ns', 10)} (CPU ${Math.round(r.cpu)})`);
-lines.push('', 'Claim decoding (ns per decode of a real-shaped context JWT; wall, and CPU)');
-const row = (label, wall, cpu) => lines.push(`  ${pad(label, 48)} ${pad(Math.round(wall) + ' ns', 10)} (CPU ${cpu == null ? '—' : Math.round(cpu)})`);
-row('connect-token readClaims (pkg/claims.js), Chromium', decodeBrowser.readClaims.median, decodeBrowser.readClaims.cpu);
-row('jwt-decode jwtDecode, Chromium', decodeBrowser.jwtDecode.median, decodeBrowser.jwtDecode.cpu);
-lines.push(`  jwt-decode ÷ ours, median of per-round ratios: CPU ${decodeBrowser.ratios.jwtDecodeToReadClaimsCpu.toFixed(1)}×, wall ${decodeBrowser.ratios.jwtDecodeToReadClaimsWall.toFixed(1)}×`);
+lines.push('', `Renewals (${renewal.perRound} keepers per round × ${renewal.rounds} rounds; wall ns, and CPU ns, per call)`);
+for (const name of ['oursRenewal', 'oursHeld', 'jwtDecodeRenewal', 'jsHeld']) {
+  const r = renewal[name];
+  lines.push(`  ${pad(name, 18)} ${pad(Math.round(r.median) + ' ns', 10)} (CPU ${Math.round(r.cpu)})`);
+}
+lines.push(`  a renewal's answer accepted, over handing out the held token: ${Math.round(renewal.added.oursCpu)} ns CPU (wall ${Math.round(renewal.added.oursWall)}); hand-rolled with jwt-decode: ${Math.round(renewal.added.jwtDecodeCpu)} ns CPU`);
 lines.push('', `Cold start (median of ${cold.rounds} fresh pages)`);
 lines.push(`  createConnectAuth() → resolved: ${cold.create.toFixed(1)} ms; → first token: ${cold.firstToken.toFixed(1)} ms; warm (wasm loaded): ${cold.warmCreate.toFixed(2)} / ${cold.warmFirstToken.toFixed(2)} ms`);
 lines.push('', 'Host calls (fake clock; host answers after 100 ms)');
@@ -311,6 +346,6 @@ for (const s of sessions) {
   lines.push(`  ${pad(s.streams + ' streams', 11)} TTL ${pad(s.ttl + ' s', 6)} × ${s.lifetimes}: ${pad(s.hostCalls + ' calls', 10)} minimum ${pad(s.minimumCalls.toFixed(2), 6)} ratio ${s.ratio.toFixed(3)}; ${s.requests} requests, waited: ${s.waitedStartup} at start, ${s.waitedSteady} steady; expired sent ${s.expiredSent}`);
 }
 lines.push('', 'Budgets');
-for (const b of budgets) lines.push(`  ${b.met ? 'met    ' : 'NOT MET'} ${pad(b.name, 62)} ${b.value}`);
+for (const b of budgets) lines.push(`  ${b.met === null ? '       ' : b.met ? 'met    ' : 'NOT MET'} ${pad(b.name, 72)} ${b.value}`);
 lines.push('', 'Wrote bench/results.json, bench/chart.png, BENCHMARKS.md');
 console.log(lines.join('\n'));

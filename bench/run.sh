@@ -6,7 +6,7 @@
 #   BENCH_BUILD=1 bench/run.sh    rebuild pkg/ first (otherwise it is built only when missing)
 set -euo pipefail
 bench="$(cd "$(dirname "$0")" && pwd)"
-root="$(dirname "$bench")"
+source "$bench/../scripts/lib.sh" # root, npm_ci
 say() { echo "[bench] $*" >&2; }
 
 # Chromium (Debian's; never a downloaded browser).
@@ -22,18 +22,28 @@ if [ ! -f "$bench/node_modules/.bench-lock" ] || ! cmp -s "$bench/package-lock.j
   cp "$bench/package-lock.json" "$bench/node_modules/.bench-lock"
 fi
 
-# The package under test, built when asked or missing (with the Rust → wasm toolchain it needs).
+# Vite and webpack 5, to bundle the apps as CI's size check does (www/size/measure.mjs).
+npm_ci "$root/www/demo" >&2
+
+# The Rust → wasm toolchain: to build pkg/ when asked or missing, and for the crate breakdown,
+# which rebuilds the wasm with names kept.
+rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+want="$(grep -A1 '^name = "wasm-bindgen"$' "$root/Cargo.lock" | sed -n 's/^version = "\(.*\)"$/\1/p')"
+if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$want" ]; then
+  say "installing wasm-bindgen-cli $want (about 8 minutes)"
+  cargo install --quiet wasm-bindgen-cli --version "$want"
+fi
+if [ ! -x "$root/node_modules/.bin/wasm-opt" ]; then
+  say "npm ci at the repository root (binaryen's wasm-opt)"
+  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error) >&2
+fi
+# twiggy is optional: without it the per-crate breakdown is skipped, with a note in the report.
+if ! command -v twiggy >/dev/null && [ ! -x "$HOME/.cargo/bin/twiggy" ] && [ -z "${TWIGGY:-}" ]; then
+  say "twiggy not found: the per-crate size breakdown will be skipped (get it with: cargo install twiggy)"
+fi
+
+# The package under test, built when asked or missing.
 if [ "${BENCH_BUILD:-0}" = 1 ] || [ ! -f "$root/pkg/index.js" ] || [ ! -f "$root/pkg/connect_token_bg.wasm" ]; then
-  rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
-  want="$(grep -A1 '^name = "wasm-bindgen"$' "$root/Cargo.lock" | sed -n 's/^version = "\(.*\)"$/\1/p')"
-  if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$want" ]; then
-    say "installing wasm-bindgen-cli $want (about 8 minutes)"
-    cargo install --quiet wasm-bindgen-cli --version "$want"
-  fi
-  if [ ! -x "$root/node_modules/.bin/wasm-opt" ]; then
-    say "npm ci at the repository root (binaryen's wasm-opt)"
-    (cd "$root" && npm ci --no-audit --no-fund --loglevel=error) >&2
-  fi
   say "building pkg/"
   "$root/scripts/build.sh" >&2
 fi

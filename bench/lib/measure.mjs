@@ -6,8 +6,11 @@
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
-/** `cdp` is a CDPSession of `page` with Performance enabled. */
-export async function measure(page, cdp, names, { perRound, rounds, warmup }) {
+/**
+ * `cdp` is a CDPSession of `page` with Performance enabled. `prepare(n)`, if given, runs before the
+ * warm-up and before each round, untimed (for loops that use up what they run on).
+ */
+export async function measure(page, cdp, names, { perRound, rounds, warmup, prepare }) {
   const threadTime = async () => {
     const { metrics } = await cdp.send('Performance.getMetrics');
     return metrics.find((metric) => metric.name === 'ThreadTime').value * 1e9;
@@ -17,12 +20,14 @@ export async function measure(page, cdp, names, { perRound, rounds, warmup }) {
     const wall = await page.evaluate(([name, n]) => window.bench.run(name, n), [name, n]);
     return { wall, cpu: (await threadTime()) - before };
   };
+  if (prepare) await prepare(warmup);
   for (const name of names) await once(name, warmup);
   const empty = [];
   for (let i = 0; i < 9; i++) empty.push((await once('harness', 0)).cpu);
   const base = median(empty);
   const runs = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
+    if (prepare) await prepare(perRound);
     // Rotate the order each round so no variant always runs right after another.
     for (let k = 0; k < names.length; k++) {
       const name = names[(round + k) % names.length];

@@ -1,28 +1,40 @@
 // BENCHMARKS.md, written from results.json by bench/run.mjs. Edit this file, not BENCHMARKS.md.
 
-const KB = 1024;
+const KB = 1000; // the issue's KB; KiB = 1024 B
 const kb = (bytes) => `${(bytes / KB).toFixed(1)} KB`;
 const ns = (value) => `${Math.round(value).toLocaleString('en-US')} ns`;
 const bytes = (value) => value.toLocaleString('en-US');
-const signed = (value) => (value > 0 ? `+${bytes(value)}` : value < 0 ? `−${bytes(-value)}` : '0');
+const pct = (part, whole) => `${((100 * part) / whole).toFixed(1)} %`;
+
+/** The package before the binding moved from JavaScript into Rust, measured then with esbuild. */
+export const BEFORE_RUST = { commit: '826afb5', total: 15_765, method: 'esbuild bundle+minify of the entry, JS min+gzip -9 plus wasm gzip -9' };
 
 /**
- * "Where the bytes went": connect-token's size (JS min+gzip + wasm gzip, bytes, measured as in
- * section 1) after each step of the size work, as measured when the step was made. The report
- * adds this run's measurement as the last row.
+ * "What each crate costs": experiments the team ran on commit 7eee1b1 (the binding in Rust), each
+ * a build of the wasm with one thing changed, gzip -9 of the optimized wasm alone, in KB of 1,000 B
+ * as the team recorded them. Not re-measured by this run.
  */
-export const SIZE_STEPS = [
-  { step: 'before the size work (5475722)', js: 5054, wasm: 19296 },
-  { step: 'package built without std and with a trapping panic handler (003457d)', js: 5054, wasm: 17092, jsNote: 'unchanged' },
-  {
-    step: 'claims read by the browser\'s parsers (JSON reader and base64url decoder removed from wasm), wasm interface reduced to numbers and strings (5e21d5f)',
-    js: 4894,
-    wasm: 11603,
-  },
+export const CRATE_EXPERIMENTS = {
+  commit: '7eee1b1',
+  rows: [
+    { build: 'as shipped: options and claims read with serde_wasm_bindgen::from_value, opt-level "z"', wasmGzipKB: 55.9 },
+    { build: 'no serde_wasm_bindgen::from_value anywhere (options and claims read with js_sys::Reflect)', wasmGzipKB: 34.5 },
+    { build: 'from_value kept only for structs of preserved (JsValue) fields', wasmGzipKB: 53.9, note: 'deserialize_struct still links invalid_type_, and with it <f64 as Display> and str Debug' },
+    { build: 'as shipped but opt-level "s"', wasmGzipKB: 57.0 },
+  ],
+};
+
+/** What was tried to make each crate cheaper (as the team reported it). */
+export const SIZE_TRIED = [
+  'lol_alloc (a ~1 KB free-list allocator) instead of the default dlmalloc; the allocator is now about 0.5 KB (raw) of the wasm.',
+  "gloo-timers' `Timeout` instead of a raw `setTimeout` binding: it costs about 0 over the raw call.",
+  'One `future_to_promise` per async call (no nested spawning), so wasm-bindgen-futures\' task queue is linked once.',
+  'wasm-opt `-Oz --converge` (optimize until the size stops falling), and `wasm-bindgen --encode-into always` (one string-passing path instead of two).',
+  'Reading options and claims with `js_sys::Reflect` instead of serde-wasm-bindgen saves about 21 KB gzipped (first table), the largest single item; not done yet, so the CI gate is 64 KiB for now.',
 ];
 
 export function markdown(r) {
-  const { machine: m, size, overhead, decode, cold, sessions, budgets } = r;
+  const { machine: m, size, overhead, renewal, crates, cold, sessions, budgets, sizeBudgets: gate } = r;
   const o = overhead.results;
   const b = overhead.breakdown;
   const ours = size.find((row) => row.name === 'connect-token');
@@ -42,56 +54,109 @@ export function markdown(r) {
     '',
     '| budget | measured | met |',
     '|---|---|---|',
-    ...budgets.map((b) => `| ${b.name} | ${b.value} | ${b.met ? 'yes' : '**no**'} |`),
+    ...budgets.map((b) => `| ${b.name} | ${b.value} | ${b.met === null ? '—' : b.met ? 'yes' : '**no**'} |`),
+    '',
+    'Only the size gate is a CI check (`scripts/size.sh`, 64 KiB for now); the issue asked for a 48 KiB gate and a 36 KB ' +
+      'target, which this build does not meet (section 1 says where the bytes go).',
     '',
     '## Machine',
     '',
     `- ${m.nproc} cores (\`nproc\`), CPU \`${m.cpu}\` (/proc/cpuinfo), ${m.memoryGiB} GiB, Linux ${m.kernel}`,
     `- Chromium ${m.chromium} (\`/usr/bin/chromium\`, headless, driven by playwright-core ${r.versions['playwright-core']}), Node ${m.node}`,
     `- load average (1/5/15 min) at start ${m.loadavg.start.join(' / ')}, at end ${m.loadavg.end.join(' / ')}: other work on the machine shows up in every timing`,
+    ...(Math.max(...m.loadavg.start, ...m.loadavg.end) > m.nproc
+      ? [`- **the machine was loaded**: a load average above its ${m.nproc} cores means other work competed for the CPU during this run; the timings (sections 2-4) are inflated and noisier than on a quiet machine, the sizes and host-call counts are not affected`]
+      : []),
     `- versions: ${Object.entries(r.versions).map(([name, version]) => `${name} ${version}`).join(', ')}`,
     '',
   );
 
+  const bundlers = `Vite ${r.versions.vite} and webpack ${r.versions.webpack}`;
+  const cell = (b) => `${kb(b.total)}${b.wasm ? ` (JS ${bytes(b.js)} + wasm ${bytes(b.wasm)} B)` : ` (${bytes(b.total)} B)`}`;
   add(
     '## 1. Size',
     '',
-    'Each library is bundled the same way: esbuild (bundle, minify, format esm, platform browser) of a one-line app in ' +
-      '`bench/apps/` that imports the library\'s main entry and makes one authenticated call; the figure is `gzip -9` of the ' +
-      'minified JS. For connect-token the `.wasm` is added in full (`gzip -9` of `pkg/connect_token_bg.wasm`), since the app ' +
-      'fetches all of it. 1 KB = 1024 bytes.',
+    'What an app pays, measured as the issue asks and as CI checks it (`scripts/size.sh`, `www/size/measure.mjs`): a one-line ' +
+      `app bundled for production by ${bundlers}, with no configuration for the package; the figure is the emitted JS ` +
+      'minified (by each bundler) and `gzip -9`, plus the emitted `.wasm` `gzip -9` (the app fetches all of it). ' +
+      'connect-token\'s app is `www/size/app.js`, the one CI measures; the other libraries\' apps are in `bench/apps/`, each ' +
+      'importing the library\'s main entry and making one authenticated call, bundled the same way. ' +
+      'Here 1 KB = 1,000 B and 1 KiB = 1,024 B.',
     '',
-    '| app | versions | JS min | JS min+gzip | wasm gzip | total min+gzip |',
-    '|---|---|---:|---:|---:|---:|',
+    '| app | versions | Vite: total min+gzip | webpack 5: total min+gzip |',
+    '|---|---|---:|---:|',
     ...size.map((row) =>
-      `| ${row.name}${row.part ? ' (alone)' : ''} | ${Object.entries(row.versions).map(([n, v]) => `${n} ${v}`).join(', ')} | ${kb(row.jsMin)} | ${kb(row.jsGzip)} | ${row.wasmGzip ? `${kb(row.wasmGzip)} (raw ${kb(row.wasmRaw)})` : '—'} | **${kb(row.totalGzip)}** |`),
+      `| ${row.name}${row.part ? ' (alone)' : ''} | ${Object.entries(row.versions).map(([n, v]) => `${n} ${v}`).join(', ')} | ${cell(row.vite)} | ${cell(row.webpack)} |`),
     '',
-    `connect-token: JS ${ours.jsGzip} B + wasm ${ours.wasmGzip} B = ${ours.totalGzip} B gzipped; the wasm is ` +
-      `${Math.round((100 * ours.wasmGzip) / ours.totalGzip)} % of it. Budget 16 KB = ${16 * KB} B. ` +
-      `Minified JS bytes by file (before gzip): ${Object.entries(ours.jsInputs).map(([file, bytes]) => `\`${file}\` ${bytes}`).join(', ')}.`,
+    `connect-token: **${bytes(ours.vite.total)} B via Vite, ${bytes(ours.webpack.total)} B via webpack 5**; the wasm ` +
+      `(${bytes(ours.vite.wasmRaw)} B raw, ${bytes(ours.vite.wasm)} B gzipped) is ${Math.round((100 * ours.vite.wasm) / ours.vite.total)} % of it. ` +
+      `CI's gate is 64 KiB = ${bytes(gate.ciGate)} B (met, ${bytes(gate.ciGate - Math.max(ours.vite.total, ours.webpack.total))} B under). ` +
+      `The issue asked for a gate of 48 KiB = ${bytes(gate.issueGate)} B and a target of 36 KB = ${bytes(gate.issueTarget)} B: ` +
+      `**not met**, ${bytes(Math.max(ours.vite.total, ours.webpack.total) - gate.issueGate)} B over the gate. ` +
+      `Files emitted: Vite ${ours.vite.files.map((f) => `\`${f.file}\` ${bytes(f.bytes)} B (gzip ${bytes(f.gzip)})`).join(', ')}; ` +
+      `webpack ${ours.webpack.files.map((f) => `\`${f.file}\` ${bytes(f.bytes)} B (gzip ${bytes(f.gzip)})`).join(', ')}.`,
+    '',
+    `Before the browser binding moved from JavaScript into Rust (${BEFORE_RUST.commit}), the package was ${bytes(BEFORE_RUST.total)} B ` +
+      `(${BEFORE_RUST.method}; a different measure, for scale only): the binding in Rust, over wasm-bindgen, js-sys, web-sys, ` +
+      'wasm-bindgen-futures, serde-wasm-bindgen and gloo-timers, is what the difference buys and costs.',
     '',
   );
 
-  const steps = [
-    ...SIZE_STEPS.map((row) => ({ ...row, total: row.js + row.wasm })),
-    { step: `final: this build (measured by this run${r.quick ? ', QUICK' : ''})`, js: ours.jsGzip, wasm: ours.wasmGzip, total: ours.totalGzip },
-  ];
-  const first = steps[0];
-  const last = steps[steps.length - 1];
+  add('### What each crate costs', '');
+  if (crates.skipped) {
+    add(
+      `Skipped in this run: ${crates.skipped}. The breakdown builds the wasm with names kept and groups \`twiggy top\`'s ` +
+        'shallow sizes by crate; install twiggy and run `bench/run.sh` again to get it.',
+      '',
+    );
+  } else {
+    const sorted = [...crates.groups].sort((a, b) => b.bytes - a.bytes);
+    add(
+      'The shipped wasm by crate. How: the release build (`cargo build --release`, as `scripts/build.sh`) through ' +
+        '`wasm-bindgen --keep-debug` and `wasm-opt` with the same flags as `scripts/build.sh` plus `-g` (keep the names): ' +
+        `\`${crates.wasmOptFlags.join(' ')}\`; then \`${crates.twiggy} top -n 100000 --format csv\`, and each entry's shallow ` +
+        'bytes (raw, before gzip) counted in the group of the first crate its name mentions (a generic instance goes to the ' +
+        'crate of its outermost type, so serde\'s derived code for our option structs counts as connect_token web). ' +
+        `Without its name section (${bytes(crates.nameSection)} B) that module is ${bytes(crates.strippedRaw)} B, ` +
+        `the shipped one ${bytes(crates.shippedRaw)} B (${crates.strippedRaw === crates.shippedRaw ? 'the same' : `${bytes(Math.abs(crates.strippedRaw - crates.shippedRaw))} B apart: -g keeps a few names that steer wasm-opt slightly differently`}).`,
+      '',
+      '| group | bytes (raw) | share | entries |',
+      '|---|---:|---:|---:|',
+      ...sorted.map((g) => `| ${g.group} | ${bytes(g.bytes)} | ${pct(g.bytes, crates.total)} | ${g.items} |`),
+      `| **counted** | **${bytes(crates.total)}** | 100 % | |`,
+      '',
+      'Reading it: the **export shims** are the externref wrappers wasm-bindgen writes for each `#[wasm_bindgen]` export; ' +
+        'wasm-opt inlined into them the bodies of the functions called only from there, so they are mostly our code, and ' +
+        'connect_token\'s own share is that row plus core and web. **core: float formatting** is `<f64 as Display>`, with ' +
+        'most of the float-to-decimal algorithms (flt2dec) inlined into it; the rest of flt2dec and bignum is the next core ' +
+        'row. These and much of **core/alloc/std: fmt** (including `str` Debug) are linked by serde-wasm-bindgen\'s ' +
+        '`invalid_type_` error path (the experiments below). **Data segments** are constant data: strings (messages, ' +
+        'field and type names) and tables. **Imports** are the entries of the JS glue functions the wasm calls.',
+      '',
+      'The largest single entries:',
+      '',
+      '| entry | group | bytes |',
+      '|---|---|---:|',
+      ...crates.top.slice(0, 15).map((t) => `| \`${t.name.replace(/\|/g, '\\|')}\` | ${t.group} | ${bytes(t.bytes)} |`),
+      '',
+    );
+  }
   add(
-    '### Where the bytes went',
+    `Experiments the team ran on commit ${CRATE_EXPERIMENTS.commit}, each a build with one thing changed (gzip -9 of the ` +
+      'optimized wasm alone, KB of 1,000 B, as recorded then; not re-measured by this run):',
     '',
-    'connect-token\'s size after each step of the size work, in bytes, measured as above (total = JS min+gzip + wasm gzip). ' +
-      'The earlier rows are those commits rebuilt and measured the same way on this machine; the last row is this run\'s measurement.',
+    '| build | wasm gzip | vs shipped |',
+    '|---|---:|---:|',
+    ...CRATE_EXPERIMENTS.rows.map((row, i) => {
+      const base = CRATE_EXPERIMENTS.rows[0].wasmGzipKB;
+      const diff = row.wasmGzipKB - base;
+      return `| ${row.build}${row.note ? ` (${row.note})` : ''} | ${row.wasmGzipKB.toFixed(1)} KB | ${i ? `${diff > 0 ? '+' : '−'}${Math.abs(diff).toFixed(1)} KB` : '—'} |`;
+    }),
     '',
-    '| step | JS min+gzip | wasm gzip | total | change |',
-    '|---|---:|---:|---:|---:|',
-    ...steps.map((row, i) =>
-      `| ${row.step} | ${bytes(row.js)}${row.jsNote ? ` (${row.jsNote})` : ''} | ${bytes(row.wasm)} | ${i === steps.length - 1 ? `**${bytes(row.total)}**` : bytes(row.total)} | ${i ? signed(row.total - steps[i - 1].total) : '—'} |`),
+    'So any `serde_wasm_bindgen::from_value` costs about 19-21 KB gzipped, mostly through the formatting it links for its ' +
+      'error messages, not through reading values. What was tried to make each crate cheaper:',
     '',
-    `From ${bytes(first.total)} B to ${bytes(last.total)} B: ${signed(last.total - first.total)} B ` +
-      `(${signed(Math.round((100 * (last.total - first.total)) / first.total))} %); the budget is ${bytes(16000)} B (CI checks it with scripts/size.sh, which bundles the entry alone), ` +
-      `${last.total <= 16000 ? `${bytes(16000 - last.total)} B under it` : `${bytes(last.total - 16000)} B over it`}.`,
+    ...SIZE_TRIED.map((line) => `- ${line}`),
     '',
   );
 
@@ -119,10 +184,12 @@ export function markdown(r) {
     ...Object.entries(o).map(([name, v]) =>
       `| ${name} | ${ns(v.cpu)} | ${(v.cpu / o.wrapper.cpu).toFixed(2)} | ${ns(v.median)} | ${(v.median / o.wrapper.median).toFixed(2)} | ${v.cpuRounds.map((x) => Math.round(x)).join(', ')} | ${v.rounds.map((x) => Math.round(x)).join(', ')} |`),
     '',
-    `Ours ÷ wrapper, the median of the per-round ratios (each round runs both loops in one pass, under the same load): ` +
+    `CPU added over calling the stub directly (bare), the median of the per-round differences: **ours ${ns(overhead.added.oursOverBareCpu)}** ` +
+      `(budget ≤ 5,000 ns; wall ${ns(overhead.added.oursOverBareWall)}), the minimal wrapper ${ns(overhead.added.wrapperOverBareCpu)}, ky ${ns(overhead.added.kyOverBareCpu)}. ` +
+      `Ours ÷ wrapper, the median of the per-round ratios (each round runs both loops in one pass, under the same load): ` +
       `**${overhead.ratios.oursToWrapperCpu.toFixed(2)}× CPU**, ${overhead.ratios.oursToWrapperWall.toFixed(2)}× wall. ` +
       `Ours ÷ ky: ${overhead.ratios.oursToKyCpu.toFixed(3)}× CPU, ${overhead.ratios.oursToKyWall.toFixed(3)}× wall. ` +
-      'The budgets are judged on these per-round CPU ratios.',
+      'The budgets are judged on CPU time, per round.',
     '',
     'Where our time goes (timed in the same rotation, not part of the comparison):',
     '',
@@ -136,38 +203,41 @@ export function markdown(r) {
     `| oursInit | \`auth.fetch('/api', sameInit)\` (${(b.oursInit.median / b.wrapperInit.median).toFixed(2)}× wrapperInit wall, ${(b.oursInit.cpu / b.wrapperInit.cpu).toFixed(2)}× CPU) | ${ns(b.oursInit.median)} | ${ns(b.oursInit.cpu)} |`,
     '',
     `Ours costs ${ns(o.ours.cpu - o.wrapper.cpu)} of CPU more than the wrapper per call (${ns(o.ours.median - o.wrapper.median)} wall). ` +
-      'For a finer split (each wasm call, `Headers` construction and `has`/`set`, and replicas of the request path with ' +
-      'single changes), run `node bench/diag/request-path.mjs`; it follows the library\'s internals and is not part of this run.',
+      'Since the binding moved into Rust, `auth.fetch` is one call into the wasm, which builds the `Headers` and calls the ' +
+      'app\'s `fetch` through web-sys and returns its promise through wasm-bindgen-futures.',
     '',
   );
 
-  const rc = decode.browser.readClaims;
-  const jd = decode.browser.jwtDecode;
+  const rn = renewal;
   add(
-    '## 3. Claim decoding',
+    '## 3. Renewals',
     '',
-    `One real-shaped context JWT (claims as in the Connect facts: \`sub\`, \`qsh\`, \`iss\`, \`iat\`, \`exp\`, \`context\` with ` +
-      `license, url, jira issue and project; ${decode.token.length} characters, ${decode.token.claimsBytes} bytes of claims JSON), ` +
-      'made by `bench/pages/mint.js`, decoded again and again in the benchmark page in Chromium. Both decoders run in the same ' +
-      `rotation and are timed like section 2: ${decode.browser.perRound.toLocaleString('en-US')} decodes per round, ` +
-      `${decode.browser.rounds} rounds after a warm-up, the median round, wall and renderer main-thread CPU. Each loop reads ` +
-      '`exp` from the object it got. What each row measures:',
+    'Claim decoding used to be a JavaScript function (`readClaims` in `pkg/claims.js`), timed against jwt-decode. It is now ' +
+      'inside the wasm (the claims segment decoded by `core::token::claims_text`, parsed by `JSON.parse`, `exp`/`iat` read by ' +
+      'serde-wasm-bindgen, then judged by the core) and cannot be called alone from JS, so that micro-benchmark is gone. ' +
+      'What is timed instead is what accepting a renewal costs, end to end, in the same harness as section 2:',
     '',
-    '- **ours**: `readClaims(token)` from `pkg/claims.js` (`js/claims.js`), the full decode a renewal does in the browser: ' +
-      'split on dots, the claims segment checked as base64url and decoded with `atob`, UTF-8 with a fatal `TextDecoder`, then ' +
-      '`JSON.parse`; it returns `[shape, claims]`, the claims object. The core then judges `exp`/`iat` in wasm ' +
-      '(`Core.answered(now, id, same, shape, exp, iat)`: numbers only, not timed here). This runs once per token the host returns.',
-    `- **jwt-decode ${r.versions['jwt-decode']}**: \`jwtDecode(token)\` (claims only; returns the parsed object).`,
+    `- **oursRenewal**: \`await auth.token({ forceRefresh: true })\` on a keeper that holds token A, with a \`getToken\` that ` +
+      'returns a pre-minted token B at once: the forced ask, `getToken` called, its answer decoded and judged, B stored, ' +
+      `the waiting call released. A keeper asks at most once per 2 s, so each round uses ${rn.perRound.toLocaleString('en-US')} fresh keepers, ` +
+      'made and given their first token before the round, and starts 2 s later.',
+    '- **oursHeld**: `await auth.token()` on the same keepers: the held token handed out (the trivial path).',
+    `- **jwtDecodeRenewal** (reference): a hand-rolled renewal, \`await getToken()\`, \`jwtDecode(token).exp\` ` +
+      `checked against \`Date.now()\`, the token kept (jwt-decode ${r.versions['jwt-decode']}); **jsHeld**: \`await Promise.resolve(held)\`. ` +
+      'It does far less than a keeper (no scheduling, sharing, clock estimate or checks beyond `exp`), so it is a floor, not a rival.',
     '',
-    '| decoder | what it does | wall ns/decode | CPU ns/decode |',
-    '|---|---|---:|---:|',
-    `| connect-token \`readClaims\` (js/claims.js) | atob + TextDecoder + JSON.parse; the core then judges exp/iat in wasm | ${ns(rc.median)} | ${ns(rc.cpu)} |`,
-    `| jwt-decode \`jwtDecode\` | atob, a per-character \`%XX\` escape, decodeURIComponent + JSON.parse | ${ns(jd.median)} | ${ns(jd.cpu)} |`,
+    `The token is real-shaped (${rn.token.length} characters, ${rn.token.claimsBytes} bytes of claims JSON; \`bench/pages/mint.js\`). ` +
+      `${rn.rounds} rounds after a warm-up, medians, wall and renderer main-thread CPU per call.`,
     '',
-    `jwt-decode ÷ ours, the median of the per-round ratios: ${decode.browser.ratios.jwtDecodeToReadClaimsCpu.toFixed(1)}× CPU, ` +
-      `${decode.browser.ratios.jwtDecodeToReadClaimsWall.toFixed(1)}× wall. ` +
-      'jwt-decode turns every byte of the claims into a `%XX` escape through a regular-expression callback before ' +
-      '`decodeURIComponent` and `JSON.parse`; that per-character callback is where its time goes.',
+    '| loop | wall ns/call | CPU ns/call | CPU rounds (ns) |',
+    '|---|---:|---:|---|',
+    ...['oursRenewal', 'oursHeld', 'jwtDecodeRenewal', 'jsHeld'].map((name) =>
+      `| ${name} | ${ns(rn[name].median)} | ${ns(rn[name].cpu)} | ${rn[name].cpuRounds.map((x) => Math.round(x)).join(', ')} |`),
+    '',
+    `A renewal's answer accepted, over handing out the held token (median of per-round differences): **${ns(rn.added.oursCpu)} CPU** ` +
+      `(wall ${ns(rn.added.oursWall)}); the hand-rolled jwt-decode renewal over its trivial path: ${ns(rn.added.jwtDecodeCpu)} CPU ` +
+      `(wall ${ns(rn.added.jwtDecodeWall)}). A renewal happens once per token lifetime (minutes), so either is negligible; ` +
+      'the figure is here to show what the decoding and judging cost now that they run in wasm.',
     '',
   );
 
@@ -194,7 +264,7 @@ export function markdown(r) {
     '## 5. Host calls over long sessions',
     '',
     'Playwright\'s fake clock (`page.clock.install`, then `runFor` in steps of 10 s, or 60 s for TTL 900) drives a session of ' +
-      '20 token lifetimes. `getToken` is the host: it answers after 100 ms (fake time) with a token minted then, ' +
+      `${sessions[0].lifetimes} token lifetimes. \`getToken\` is the host: it answers after 100 ms (fake time) with a token minted then, ` +
       '`iat = Math.floor(Date.now()/1000)`, `exp = iat + ttl`. Each request stream sends `auth.fetch(\'/api\')` every second ' +
       '(streams start spread over the first second), to a stub `fetch`.',
     '',
@@ -222,10 +292,12 @@ export function markdown(r) {
     '## Files',
     '',
     '- `bench/run.sh`: the one command (setup, then `node bench/run.mjs`; `BENCH_QUICK=1` for a fast smoke run).',
-    '- `bench/run.mjs`: the run; `bench/lib/` server, chart and this report; `bench/pages/` the pages run in Chromium; ' +
-      '`bench/apps/` the one-line apps bundled for sizes.',
+    '- `bench/run.mjs`: the run; `bench/lib/` server, timing harness, crate breakdown (`crates.mjs`, needs twiggy: ' +
+      '`cargo install twiggy`), chart and this report; `bench/pages/` the pages run in Chromium; `bench/apps/` the other ' +
+      'libraries\' one-line apps (connect-token\'s is `www/size/app.js`), bundled by `www/size/measure.mjs`.',
     '- `bench/results.json`: every figure, including each round; `bench/chart.png`: the chart above.',
-    '- `bench/diag/request-path.mjs`: a diagnostic of the request path (not run by `bench/run.sh`; it drives the internal wasm `Core`, so it follows the internals).',
+    '- `bench/diag/request-path.mjs`: a diagnostic of the old JavaScript request path; **out of date** (it imports the removed ' +
+      '`Core` and `pkg/claims.js`) and not run by `bench/run.sh`.',
     '',
   );
   return lines.join('\n');

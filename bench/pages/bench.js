@@ -2,10 +2,10 @@
 // around each round through the DevTools protocol):
 //   setupOverhead() then run(name, n): ns per awaited request through a fetch stub that answers
 //     at once, four ways side by side plus a breakdown of ours;
-//   setupDecode(token) then run(name, n): ns per claim decode, connect-token's readClaims
-//     (pkg/claims.js: what a renewal runs in the browser) vs jwt-decode's jwtDecode.
+//   setupRenewal(), then prepareRenewals(n) before each round, then run(name, n): ns per renewal
+//     accepted (token({ forceRefresh: true }) with a getToken that answers at once) vs the held
+//     token handed out, and a hand-rolled jwt-decode renewal for reference.
 import { createConnectAuth } from '/pkg/index.js';
-import { readClaims } from '/pkg/claims.js';
 import ky from 'ky';
 import { jwtDecode } from 'jwt-decode';
 import { mint } from './mint.js';
@@ -83,27 +83,75 @@ async function setupOverhead() {
   return { variants: Object.keys(variants), breakdown: Object.keys(breakdown), headerSent: sent };
 }
 
-/** Builds the decode loops for one token and checks that both decoders read its exp. */
-function setupDecode(token) {
-  const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-  const expected = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (c) => c.charCodeAt(0)))).exp;
-  // Each loop reads exp from the claims object it got, so neither decode can be skipped.
-  loops.readClaims = (n) => {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += readClaims(token)[1].exp;
-    if (n && !(sum > 0)) throw new Error('readClaims read no exp');
-  };
-  loops.jwtDecode = (n) => {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += jwtDecode(token).exp;
-    if (n && !(sum > 0)) throw new Error('jwt-decode read no exp');
-  };
-  const [shape, claims] = readClaims(token);
-  if (shape !== 0 || claims.exp !== expected) throw new Error(`readClaims read shape ${shape}, exp ${claims?.exp}, not 0, ${expected}`);
-  if (jwtDecode(token).exp !== expected) throw new Error('jwt-decode read a different exp');
-  loops.harness = () => {};
-  return { names: ['readClaims', 'jwtDecode'], expected };
+/**
+ * The renewal loops. A renewal's answer is decoded and judged inside the wasm (the claims segment
+ * by core::token::claims_text, then JSON.parse and serde-wasm-bindgen, then the core), which JS
+ * cannot call alone; so this times what a renewal costs end to end: `n` keepers, each already
+ * holding token A, each forced once, `await auth.token({ forceRefresh: true })`, with a getToken
+ * that returns the pre-minted token B at once ("oursRenewal"), against `await auth.token()` on the
+ * same keepers, the held token handed out ("oursHeld"). The difference is the ask, the answer's
+ * decoding and judging, and the waiter's release. A keeper asks its source at most once per 2 s
+ * (MIN_ASK_INTERVAL), so each round gets fresh keepers: bench/run.mjs calls prepareRenewals(n)
+ * and waits 2 s before the round. For reference, a hand-rolled renewal with jwt-decode
+ * ("jwtDecodeRenewal": await getToken(), jwtDecode(token).exp checked, token kept) against the
+ * same hand-out of a held token ("jsHeld").
+ */
+const older = mint(Math.floor(Date.now() / 1000) - 1, 900);
+const newer = mint(Math.floor(Date.now() / 1000), 900);
+let pool = [];
+let asks = 0;
+
+async function prepareRenewals(n) {
+  for (const auth of pool) auth.dispose();
+  pool = [];
+  const response = new Response(null);
+  for (let i = 0; i < n; i++) {
+    let calls = 0;
+    const getToken = () => {
+      asks++;
+      return calls++ === 0 ? older : newer;
+    };
+    pool.push(await createConnectAuth({ getToken, fetch: () => Promise.resolve(response) }));
+  }
+  for (const auth of pool) if ((await auth.token()) !== older) throw new Error('the first token is not the one getToken returned');
+  asks = 0;
+  return pool.length;
 }
 
-window.bench = { setupOverhead, setupDecode, run };
+function setupRenewal() {
+  const expected = JSON.parse(atob(newer.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).exp;
+  loops.oursRenewal = async (n) => {
+    if (n > pool.length) throw new Error(`only ${pool.length} keepers prepared for ${n} renewals`);
+    const before = asks;
+    let last;
+    for (let i = 0; i < n; i++) last = await pool[i].token({ forceRefresh: true });
+    if (n && (asks - before !== n || last !== newer)) throw new Error(`forceRefresh asked ${asks - before} times for ${n} renewals`);
+  };
+  loops.oursHeld = async (n) => {
+    if (n > pool.length) throw new Error(`only ${pool.length} keepers prepared`);
+    const before = asks;
+    for (let i = 0; i < n; i++) await pool[i].token();
+    if (asks !== before) throw new Error('token() asked the source');
+  };
+  let held = older;
+  const getToken = () => newer;
+  const renew = async () => {
+    const token = await getToken();
+    if (!(jwtDecode(token).exp * 1000 > Date.now())) throw new Error('expired');
+    held = token;
+    return held;
+  };
+  loops.jwtDecodeRenewal = async (n) => {
+    for (let i = 0; i < n; i++) await renew();
+    if (n && held !== newer) throw new Error('the hand-rolled renewal kept no token');
+  };
+  loops.jsHeld = async (n) => {
+    for (let i = 0; i < n; i++) await Promise.resolve(held);
+  };
+  if (jwtDecode(newer).exp !== expected) throw new Error('jwt-decode read a different exp');
+  loops.harness = async () => {};
+  return { names: ['oursRenewal', 'oursHeld', 'jwtDecodeRenewal', 'jsHeld'], expected };
+}
+
+window.bench = { setupOverhead, setupRenewal, prepareRenewals, run };
 window.benchReady = true;

@@ -1,2 +1,0 @@
-import { createConnectAuth } from 'connect-token';
-createConnectAuth().then((a) => a.fetch('/api'));

@@ -1,0 +1,159 @@
+// What each crate costs in the shipped wasm: the release build run through wasm-bindgen with names
+// kept (--keep-debug) and wasm-opt with the same optimization and feature flags as
+// scripts/build.sh plus -g (keep the name section), then `twiggy top` (shallow bytes per function
+// and data segment), grouped by crate. Optional: without twiggy it returns { skipped } and how
+// to get it (`cargo install twiggy`).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+
+export const TWIGGY_HOW = '`cargo install twiggy` (then run bench/run.sh again)';
+
+function findTwiggy() {
+  const candidates = [process.env.TWIGGY, join(os.homedir(), '.cargo', 'bin', 'twiggy')].filter(Boolean);
+  for (const file of candidates) if (existsSync(file)) return file;
+  try {
+    return execFileSync('sh', ['-c', 'command -v twiggy'], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** The CSV twiggy writes: a header row, then Name,ShallowSize,... with "" escaping in quoted names. */
+function parseCsv(text) {
+  const rows = [];
+  for (const line of text.split('\n').slice(1)) {
+    if (!line) continue;
+    const fields = [];
+    let i = 0;
+    while (i <= line.length) {
+      if (line[i] === '"') {
+        let value = '';
+        i++;
+        while (i < line.length) {
+          if (line[i] === '"' && line[i + 1] === '"') (value += '"'), (i += 2);
+          else if (line[i] === '"') break;
+          else value += line[i++];
+        }
+        fields.push(value);
+        i += 2; // closing quote and comma
+      } else {
+        const end = line.indexOf(',', i);
+        fields.push(line.slice(i, end < 0 ? line.length : end));
+        i = end < 0 ? line.length + 1 : end + 1;
+      }
+    }
+    rows.push({ name: fields[0], bytes: Number(fields[1]) });
+  }
+  return rows;
+}
+
+/** The groups, in the order the report lists them. */
+export const GROUPS = [
+  'connect_token core',
+  'connect_token web',
+  'export shims (externref; inline our code)',
+  'js_sys',
+  'wasm_bindgen',
+  'web_sys',
+  'wasm_bindgen_futures (js_sys::futures)',
+  'serde_wasm_bindgen',
+  'serde_core',
+  'gloo_timers',
+  'core: float formatting (<f64 as Display>)',
+  'core: flt2dec / bignum',
+  'core/alloc/std: fmt',
+  'core/alloc/std: other',
+  'lol_alloc',
+  'data segments',
+  'imports (the JS glue functions)',
+  'wasm structure (types, tables, exports, headers)',
+  'unnamed code',
+  'other',
+];
+
+/** The group of one twiggy entry (a demangled name), by the first crate its name mentions. */
+export function groupOf(raw) {
+  const name = raw.replace(/\[[0-9a-f]{16}\]/g, '').replace(/::h[0-9a-f]{16}$/, '');
+  if (/subsection$/.test(name)) return null; // the name section itself: not in the shipped wasm
+  if (/^data segment|^data section headers/.test(name)) return 'data segments';
+  if (/externref shim|multivalue shim/.test(name)) return 'export shims (externref; inline our code)';
+  if (/^import /.test(name)) return 'imports (the JS glue functions)';
+  if (/^code\[\d+\]$/.test(name)) return 'unnamed code';
+  if (/^(type\[|table\[|elem\[|export |memory\[|global\[)|section headers$|^"?(custom|producers|target_features)/.test(name)) return 'wasm structure (types, tables, exports, headers)';
+  if (/^__wbindgen|^__wbg|^__externref/.test(name)) return 'wasm_bindgen';
+  const drop = /^core::ptr::drop_in_place<(.*)>$/.exec(name);
+  if (drop) return groupOf(drop[1]) ?? 'other';
+  if (/js_sys::futures|wasm_bindgen_futures/.test(name)) return 'wasm_bindgen_futures (js_sys::futures)';
+  if (/^<f64 as core::fmt::Display>|core::fmt::float/.test(name)) return 'core: float formatting (<f64 as Display>)';
+  if (/core::num::(flt2dec|bignum|diy_float|dec2flt)/.test(name)) return 'core: flt2dec / bignum';
+  const crate = /([a-z_][a-z0-9_]*)::/.exec(name)?.[1];
+  switch (crate) {
+    case 'connect_token':
+      return /^<?connect_token::core::/.test(name) ? 'connect_token core' : 'connect_token web';
+    case 'js_sys': case 'wasm_bindgen': case 'web_sys': case 'serde_wasm_bindgen': case 'gloo_timers': case 'lol_alloc':
+      return crate;
+    case 'serde_core': case 'serde':
+      return 'serde_core';
+    case 'core': case 'alloc': case 'std': case 'hashbrown': case undefined:
+      return /\bfmt\b/.test(name) ? 'core/alloc/std: fmt' : 'core/alloc/std: other';
+    default:
+      return 'other';
+  }
+}
+
+const FLAG = /(?:^|\s)(-O[0-9sz]|--converge|--enable-[a-z-]+)(?=\s|$)/g;
+
+/** The wasm-opt flags scripts/build.sh uses that change code (optimization level and features). */
+export function buildFlags(root) {
+  const script = readFileSync(join(root, 'scripts', 'build.sh'), 'utf8').replace(/\\\n/g, ' ');
+  const line = script.split('\n').find((l) => !/^\s*#/.test(l) && l.includes('wasm-opt'));
+  return [...(line ?? '').matchAll(FLAG)].map((m) => m[1]);
+}
+
+/** Builds the named wasm and groups twiggy's shallow sizes by crate. */
+export function crateBreakdown(root, { log = () => {} } = {}) {
+  const twiggy = findTwiggy();
+  if (!twiggy) return { skipped: `twiggy is not installed; to get this breakdown: ${TWIGGY_HOW}` };
+  const version = execFileSync(twiggy, ['--version'], { encoding: 'utf8' }).trim();
+  const flags = buildFlags(root);
+  const tmp = mkdtempSync(join(os.tmpdir(), 'connect-token-crates-'));
+  try {
+    log('   building the wasm with names kept (cargo, wasm-bindgen --keep-debug, wasm-opt -g)');
+    execFileSync('cargo', ['build', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--release'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const input = join(root, 'target', 'wasm32-unknown-unknown', 'release', 'connect_token.wasm');
+    execFileSync('wasm-bindgen', ['--target', 'web', '--encode-into', 'always', '--keep-debug', '--out-dir', tmp, input], { stdio: 'inherit' });
+    const named = join(tmp, 'named.wasm');
+    const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
+    execFileSync(wasmOpt, [...flags, '-g', '-o', named, join(tmp, 'connect_token_bg.wasm')], { stdio: 'inherit' });
+    // The same module without its names, to compare with the shipped pkg/ wasm.
+    const stripped = join(tmp, 'stripped.wasm');
+    const features = flags.filter((f) => f.startsWith('--enable-'));
+    execFileSync(wasmOpt, [...features, '--strip-debug', '--strip-producers', '--strip-target-features', '-o', stripped, named], { stdio: 'inherit' });
+    const csv = execFileSync(twiggy, ['top', '-n', '100000', '--format', 'csv', named], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const entries = parseCsv(csv).map((row) => ({ ...row, group: groupOf(row.name) }));
+    const counted = entries.filter((e) => e.group);
+    const total = counted.reduce((sum, e) => sum + e.bytes, 0);
+    const groups = GROUPS.map((group) => {
+      const items = counted.filter((e) => e.group === group);
+      return { group, bytes: items.reduce((sum, e) => sum + e.bytes, 0), items: items.length };
+    }).filter((g) => g.items);
+    const clean = (name) => name.replace(/\[[0-9a-f]{16}\]/g, '').replace(/::h[0-9a-f]{16}$/, '');
+    const top = counted.slice().sort((a, b) => b.bytes - a.bytes).slice(0, 20).map((e) => ({ name: clean(e.name), bytes: e.bytes, group: e.group }));
+    const shipped = statSync(join(root, 'pkg', 'connect_token_bg.wasm')).size;
+    return {
+      twiggy: version,
+      wasmOptFlags: [...flags, '-g'],
+      namedRaw: statSync(named).size,
+      strippedRaw: statSync(stripped).size,
+      shippedRaw: shipped,
+      nameSection: entries.filter((e) => !e.group).reduce((sum, e) => sum + e.bytes, 0),
+      total,
+      groups,
+      top,
+    };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
