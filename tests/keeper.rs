@@ -650,6 +650,25 @@ fn a_date_that_puts_the_held_token_in_its_final_window_renews_it_at_once() {
 }
 
 #[test]
+fn a_reask_scheduled_before_a_date_moved_the_estimate_still_comes_before_the_final_window() {
+    // A token from a warm cache, 30 s older than it looks; the host hands it back when asked early.
+    let mut k = Glued::new(Settings { renew_margin: 300 * S, ..Settings::default() });
+    let raw = token(T0 / S - 30, 900);
+    first_token(&mut k, T0, &raw);
+    let mut now = T0 + 600 * S;
+    let mut wake = now;
+    for _ in 0..6 {
+        now = wake;
+        let ask = k.tick(at(now)).ask.expect("a re-ask");
+        wake = k.answered(at(now), ask, Ok(&raw)).wake_at.unwrap();
+    }
+    // The re-ask waits until 7 s before exp by the estimate; then a Date tells the true time.
+    assert_eq!(wake, T0 + 893 * S);
+    let step = k.server_time(at(now), at(now), now);
+    assert_eq!(step.wake_at, Some(T0 + 863 * S), "7 s before the true exp");
+}
+
+#[test]
 fn during_an_outage_a_caller_fails_at_once_when_the_next_attempt_is_beyond_its_deadline() {
     let mut k = keeper();
     let mut now = T0;

@@ -61,6 +61,9 @@ pub const MAX_HINT_STEP: Millis = 86_400_000;
 pub struct IssuerClock {
     /// Issuer time minus monotonic time, from tokens; `None` until the first token.
     offset: Option<Millis>,
+    /// The offset came from the page's wall clock (a first token without `iat`): no bound, so the
+    /// first token with `iat` replaces it.
+    from_wall: bool,
     /// A tighter lower bound on the offset from `Date` headers, while no token contradicts it.
     hint: Option<Millis>,
     /// The latest `iat` seen.
@@ -101,6 +104,15 @@ impl IssuerClock {
         now.wall.saturating_add(issuer_time.saturating_sub(self.issuer_now(now)))
     }
 
+    /// The page's two clocks disagreed about the time since the previous reading (a step of the
+    /// wall clock, or a sleep that stopped the monotonic clock). An estimate taken from the wall
+    /// clock (no token with `iat` yet) is taken from it again; any other is a bound and stays.
+    pub fn clocks_disagreed(&mut self, now: Now) {
+        if self.from_wall {
+            self.offset = Some(now.wall.saturating_sub(now.mono));
+        }
+    }
+
     /// Learns from a token asked for at `asked` that arrived at `arrived`; `reissued` says it is
     /// the token already held.
     pub fn observe(
@@ -129,20 +141,27 @@ impl IssuerClock {
             // First token: assume it was just minted; without `iat`, trust the page's wall clock.
             (None, Some(minted)) => minted,
             (None, None) => arrived.wall.saturating_sub(now),
+            (Some(_), Some(minted)) if self.from_wall => minted,
             (Some(known), Some(minted)) => known.max(minted),
             (Some(known), None) => known,
         };
         let hinted = offset.max(self.hint.unwrap_or(Millis::MIN));
-        // A token minted after every token seen that is valid by the tokens alone outweighs a
-        // `Date` header that says otherwise: the header is a hint.
+        // A token minted after every token seen, fresh and valid by the tokens alone, outweighs
+        // a `Date` header that says otherwise: the header is a hint. (Fresh: its `iat` is no
+        // older than the tokens before it say the issuer's clock is, within their error.)
         let minted_after_all = issued_at.is_some_and(|iat| self.latest_issued.is_none_or(|latest| iat > latest));
-        let estimate = if hinted >= upper && offset < upper && minted_after_all && !reissued {
+        let fresh = match (self.offset, minted) {
+            (Some(known), Some(minted)) => !self.from_wall && minted >= known - MAX_OPTIMISM - 1_000,
+            _ => false,
+        };
+        let estimate = if hinted >= upper && offset < upper && minted_after_all && fresh && !reissued {
             self.hint = None;
             offset
         } else {
             hinted
         };
         if estimate < upper {
+            self.from_wall = (self.offset.is_none() || self.from_wall) && issued_at.is_none();
             self.offset = Some(offset);
             self.latest_issued = self.latest_issued.max(issued_at);
             self.upper = Some(upper);
@@ -156,7 +175,9 @@ impl IssuerClock {
         }
         if self.offset.is_none() {
             // Without a token before it, an expired token and a page clock that is fast by more
-            // than the token's lifetime look the same; record the page's clock as the estimate.
+            // than the token's lifetime look the same; record the page's clock as the estimate
+            // (without `iat`, only until a token with `iat` arrives).
+            self.from_wall = issued_at.is_none();
             self.offset = Some(offset);
         }
         Reading::Expired
@@ -285,6 +306,49 @@ mod tests {
         assert_eq!(clock.observe(last, last, Some(ISSUER), ISSUER + 15 * MIN, true), Reading::Valid);
         let late = at(15 * MIN + 5_000, 0);
         assert_eq!(clock.observe(late, late, Some(ISSUER), ISSUER + 15 * MIN, true), Reading::Expired);
+    }
+
+    #[test]
+    fn the_page_clock_trusted_for_a_token_without_iat_gives_way_to_the_first_iat() {
+        // The wall clock is two hours fast; the first token has no iat.
+        let mut clock = IssuerClock::default();
+        let fast = at(0, 120 * MIN);
+        assert_eq!(clock.observe(fast, fast, None, ISSUER + 15 * MIN, false), Reading::Expired);
+        let later = at(31_000, 120 * MIN);
+        let reading = clock.observe(later, later, Some(ISSUER + 31_000), ISSUER + 16 * MIN, false);
+        assert_eq!(reading, Reading::Valid);
+        assert_eq!(clock.issuer_now(later), ISSUER + 31_000);
+    }
+
+    #[test]
+    fn a_date_outweighs_an_old_token_after_an_estimate_taken_from_the_page_clock() {
+        // The wall clock is 12 hours slow; the first token has no iat.
+        let mut clock = IssuerClock::default();
+        let slow = at(0, -12 * 60 * MIN);
+        assert_eq!(clock.observe(slow, slow, None, ISSUER + MIN, false), Reading::Valid);
+        // A truthful Date, 12 hours ahead of the page's clock, is taken.
+        assert!(clock.server_time(at(1_000, 0), at(1_100, 0), ISSUER + 1_000));
+        assert_eq!(clock.issuer_now(at(1_100, 0)), ISSUER + 1_000);
+        // A token with an iat 24 days old, valid for 14 hours after it, is expired, not fresh.
+        let now = at(2_000, 0);
+        let stale = clock.observe(now, now, Some(ISSUER - 24 * 1_440 * MIN), ISSUER - 23 * 1_440 * MIN, false);
+        assert_eq!(stale, Reading::Expired);
+    }
+
+    #[test]
+    fn an_estimate_from_the_page_clock_follows_it_across_a_discontinuity_and_a_bound_does_not() {
+        let mut clock = IssuerClock::default();
+        let now = at(0, 0);
+        clock.observe(now, now, None, ISSUER + 15 * MIN, false);
+        // An hour asleep with the monotonic clock stopped: the wall clock is still trusted.
+        let woke = Now { wall: ISSUER + 60 * MIN, mono: 10 };
+        clock.clocks_disagreed(woke);
+        assert_eq!(clock.issuer_now(woke), ISSUER + 60 * MIN);
+        // With a token with iat the estimate is a bound: a step of the wall clock moves nothing.
+        let mut clock = IssuerClock::default();
+        clock.observe(now, now, Some(ISSUER), ISSUER + 15 * MIN, false);
+        clock.clocks_disagreed(Now { wall: ISSUER + 60 * MIN, mono: 10 });
+        assert_eq!(clock.issuer_now(at(10, 0)), ISSUER + 10);
     }
 
     #[test]

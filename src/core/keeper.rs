@@ -624,7 +624,10 @@ impl Keeper {
         let due = match &self.held {
             Some(held) if !self.forced => {
                 let renew_at = self.clock.mono_time(held.expires_at - held.margin, now);
-                self.reask_at.map_or(renew_at, |reask| reask.max(renew_at))
+                // A re-ask never waits past just before the final window by the estimate as it
+                // is now (a Date header may have moved it since the re-ask was scheduled).
+                let last_chance = self.clock.mono_time(held.expires_at - FINAL_WINDOW - MIN_ASK_INTERVAL, now);
+                self.reask_at.map_or(renew_at, |reask| reask.min(last_chance).max(renew_at))
             }
             _ => now.mono,
         };
@@ -657,6 +660,7 @@ impl Keeper {
             let elapsed = now.mono.saturating_sub(last.mono);
             let disagreement = now.wall.saturating_sub(last.wall).saturating_sub(elapsed);
             if disagreement.saturating_abs() > CLOCK_TOLERANCE + elapsed.max(0) / 1_000 {
+                self.clock.clocks_disagreed(now);
                 self.force_held();
             }
         }
