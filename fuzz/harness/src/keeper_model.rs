@@ -211,25 +211,25 @@ pub struct Checks {
     /// Check the true-clock bound (see the module docs).
     pub true_clock: bool,
     /// Keep checking it after the held token came back while the keeper's estimate said it had
-    /// expired (off by default: known issue K2, the estimate is then reset to "minted just now").
+    /// expired (on by default; known issue K2, fixed: the estimate was reset to "minted just now").
     pub true_clock_after_expired_reissue: bool,
     /// Check that a freshly minted token (≤ 2 s old, ≥ 60 s to live, with `iat`) is accepted
-    /// even when the estimate is known to run ahead of the issuer (off by default: known issue K1).
+    /// even when the estimate is known to run ahead of the issuer (on by default; known issue K1, fixed).
     pub fresh_accepted_when_estimate_ahead: bool,
-    /// Check liveness even after the page clock stepped backwards (off by default: known issue,
-    /// see tests/known_issues.rs).
+    /// Check liveness even after the page clock stepped backwards (on by default; a known issue,
+    /// fixed: see tests/known_issues.rs).
     pub liveness_after_backward_jump: bool,
     /// Let the first token come from a warm host cache.
     pub allow_prewarm: bool,
     /// Keep checking the true clock after a token minted after every token seen, but already
-    /// expired, was answered (off by default: known issue K5, the estimate is then reset to it).
+    /// expired, was answered (on by default; known issue K5, fixed: the estimate was reset to it).
     pub true_clock_after_stale_newer_token: bool,
     /// Hold the keeper to the true clock after a backward step of the page's clock that followed
-    /// time without a reading (off by default: known issue K7, the keeper measures the step from
-    /// its last reading, so it loses the time in between).
+    /// time without a reading (known issue K7, fixed: the estimate is monotonic; no longer read,
+    /// kept so that old replays compile).
     pub true_clock_after_quiet_backward_step: bool,
     /// Check that a fresh token is accepted even when the estimate came from a token without
-    /// `iat` and no token with `iat` was accepted since (off by default: known issue K6).
+    /// `iat` and no token with `iat` was accepted since (on by default; known issue K6, fixed).
     pub fresh_accepted_after_no_iat_estimate: bool,
 }
 
