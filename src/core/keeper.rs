@@ -1,5 +1,7 @@
 //! The renewal state machine: when to ask the token source, what to do with its answer, and when
-//! a token may be handed out. Events go in with the page's time; a [`Step`] of commands comes out.
+//! a token may be handed out, and how long a caller may wait. Events go in with a reading of the
+//! page's two clocks ([`Now`]); a [`Step`] of commands comes out. Every duration and every
+//! scheduled time is monotonic (`Now::mono`); the wall clock only relates the page to the issuer.
 //!
 //! The rules, each enforced here and tested below:
 //! 1. A token is handed out only while the clock estimate gives it more than [`FINAL_WINDOW`]
@@ -16,11 +18,18 @@
 //!    once more, and waiting callers keep waiting. After a failure, the next ask waits an exponential,
 //!    jittered, capped backoff, whatever the request rate; a fatal failure stops asking.
 //! 6. A rejected token (a 401) or `forceRefresh` forces one renewal; callers share it.
+//! 7. A caller waits at most until its own deadline ([`Keeper::may_wait`]): if no ask is under way
+//!    and the next is not due before it, it fails at once with the last failure's code.
+//! 8. When the wall clock and the monotonic clock disagree about the time between two events by
+//!    more than [`CLOCK_TOLERANCE`] (a step of the wall clock, or a sleep that stopped the
+//!    monotonic clock), the held token is renewed once before it is handed out again.
+//! 9. A `Date` header from the app's backend bounds the clock estimate ([`Keeper::server_time`]).
 
 use super::clock::{IssuerClock, Reading};
 use super::error::{Code, Error};
 use super::token::{times, Read};
-use super::Millis;
+use super::{push_decimal, Millis, Now};
+use alloc::string::String;
 use alloc::vec::Vec;
 
 /// No token is handed out within this time of its expiry (by the clock estimate).
@@ -36,6 +45,10 @@ pub const MAX_BACKOFF: Millis = 30_000;
 /// An ask's timeout seen more than this late was not seen while the page ran (it slept or its
 /// timers were throttled).
 pub const LATE_WAKE: Millis = 2_000;
+/// How much the wall clock and the monotonic clock may disagree about the time between two
+/// events (plus 1 ms per second between them, for NTP slewing) before the keeper takes it for a
+/// discontinuity: a step of the wall clock, or a sleep during which the monotonic clock stood still.
+pub const CLOCK_TOLERANCE: Millis = 1_000;
 
 /// Numbers the keeper is configured with (validated by [`super::options`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +94,8 @@ pub struct Held {
 pub struct Step {
     /// Ask the token source now, tagging the answer with this id.
     pub ask: Option<AskId>,
-    /// Call [`Keeper::tick`] at this page time (replaces any earlier wake-up).
+    /// Call [`Keeper::tick`] at this monotonic time (replaces any earlier wake-up): set a timer
+    /// for [`timer_delay`]`(wake_at, now.mono)`.
     pub wake_at: Option<Millis>,
     /// Settle the callers that are waiting for a token.
     pub release: Option<Release>,
@@ -143,7 +157,7 @@ impl Status {
 /// at once.
 pub const MAX_TIMER_DELAY: u32 = 2_147_483_647;
 
-/// The timer delay that wakes the keeper at page time `wake_at`: never negative, never longer
+/// The timer delay that wakes the keeper at monotonic time `wake_at`, from `now_mono`: never negative, never longer
 /// than [`MAX_TIMER_DELAY`] (the keeper then wakes early, finds nothing due, and sets the timer again).
 ///
 /// ```
@@ -152,8 +166,8 @@ pub const MAX_TIMER_DELAY: u32 = 2_147_483_647;
 /// assert_eq!(timer_delay(900, 1_000), 0);
 /// assert_eq!(timer_delay(i64::MAX, 0), MAX_TIMER_DELAY);
 /// ```
-pub fn timer_delay(wake_at: Millis, now: Millis) -> u32 {
-    let delay = wake_at.saturating_sub(now).max(0).min(Millis::from(MAX_TIMER_DELAY));
+pub fn timer_delay(wake_at: Millis, now_mono: Millis) -> u32 {
+    let delay = wake_at.saturating_sub(now_mono).max(0).min(Millis::from(MAX_TIMER_DELAY));
     u32::try_from(delay).unwrap_or(MAX_TIMER_DELAY)
 }
 
@@ -173,34 +187,44 @@ pub struct Stats {
 #[derive(Debug, Clone, Copy)]
 struct Ask {
     id: AskId,
-    started_at: Millis,
+    /// When it was asked.
+    started: Now,
     /// Asked again because the previous ask's timeout passed while the page was not running.
     resumed: bool,
 }
 
-/// The renewal state machine. Every method takes the page's time (`Date.now()`) as `now`.
+/// The renewal state machine. Every method takes a reading of the page's two clocks as `now`.
 ///
 /// ```
 /// use connect_token::core::keeper::{Answer, Keeper, Notice, Release, Settings};
 /// use connect_token::core::token::Read;
+/// use connect_token::core::Now;
 /// let mut keeper = Keeper::new(Settings::default());
-/// let step = keeper.tick(1_000);
+/// // Date.now() and performance.now(): the page loaded 1 s ago.
+/// let now = Now { wall: 1_000, mono: 1_000 };
+/// let step = keeper.tick(now);
 /// let ask = step.ask.expect("a new keeper asks for its first token at once");
 /// let read = Read::Claims { exp: Some(901.0), iat: Some(1.0) };
-/// let step = keeper.answered(1_050, ask, Ok(Answer { same_as_held: false, read }));
+/// let now = Now { wall: 1_050, mono: 1_050 };
+/// let step = keeper.answered(now, ask, Ok(Answer { same_as_held: false, read }));
 /// assert_eq!(step.release, Some(Release::Ready));
 /// assert_eq!(step.notices, [Notice::Renewed]);
-/// assert_eq!(keeper.usable(1_050).map(|held| held.expires_at), Some(901_000));
+/// // Taken as minted at arrival (the issuer read 1_000 at monotonic 1_050): renews 60 s before exp.
+/// assert_eq!(step.wake_at, Some(841_050));
+/// assert_eq!(keeper.usable(now).map(|held| held.expires_at), Some(901_000));
+/// assert_eq!(keeper.expires_at_page_time(now), Some(901_050));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Keeper {
     settings: Settings,
     clock: IssuerClock,
     held: Option<Held>,
-    /// The held token was rejected (or a fresh one was demanded): renew before using it again.
+    /// The held token was rejected (or a fresh one was demanded, or the clocks disagreed): renew
+    /// before using it again.
     forced: bool,
     ask: Option<Ask>,
     next_id: AskId,
+    /// Monotonic times, like every other time kept here.
     last_ask_at: Option<Millis>,
     /// The source handed back the held token this many times in a row.
     reissues: u32,
@@ -215,10 +239,10 @@ pub struct Keeper {
     final_noticed: bool,
     expired_noticed: bool,
     stopped: bool,
-    /// The latest page time seen, to notice the page's clock stepping back.
-    last_now: Millis,
-    /// The page time of the event before the latest one.
-    previous_now: Millis,
+    /// The latest reading of the clocks, to notice a discontinuity.
+    last_now: Option<Now>,
+    /// The monotonic time of the event before the latest one.
+    previous_mono: Millis,
     rng: u64,
     stats: Stats,
     version: u64,
@@ -244,8 +268,8 @@ impl Keeper {
             final_noticed: false,
             expired_noticed: false,
             stopped: false,
-            last_now: Millis::MIN,
-            previous_now: Millis::MIN,
+            last_now: None,
+            previous_mono: Millis::MIN,
             rng: settings.jitter_seed | 1,
             stats: Stats::default(),
             version: 0,
@@ -254,7 +278,7 @@ impl Keeper {
 
     /// The held token, if it may be handed out now: more than [`FINAL_WINDOW`] from `exp` by
     /// the clock estimate, not rejected, and the keeper not stopped.
-    pub fn usable(&self, now: Millis) -> Option<&Held> {
+    pub fn usable(&self, now: Now) -> Option<&Held> {
         let held = self.held.as_ref()?;
         let fresh = self.clock.issuer_now(now) < held.expires_at - FINAL_WINDOW;
         (fresh && !self.forced && !self.stopped).then_some(held)
@@ -265,9 +289,15 @@ impl Keeper {
         self.held.as_ref()
     }
 
-    /// The page time at which the held token expires, by the clock estimate.
-    pub fn expires_at_page_time(&self) -> Option<Millis> {
-        self.held.as_ref().map(|held| self.clock.page_time(held.expires_at))
+    /// The wall-clock time (as `now.wall` counts) at which the held token expires, by the clock
+    /// estimate: `now.wall + (exp − the issuer's time now)`. For display (`snapshot().expiresAt`).
+    pub fn expires_at_page_time(&self, now: Now) -> Option<Millis> {
+        self.held.as_ref().map(|held| self.clock.page_time(held.expires_at, now))
+    }
+
+    /// The issuer's time at `now`, by the clock estimate (the wall clock until a token arrived).
+    pub fn issuer_now(&self, now: Now) -> Millis {
+        self.clock.issuer_now(now)
     }
 
     /// The error that stopped the keeper, if it stopped (fatal failure or dispose).
@@ -307,36 +337,104 @@ impl Keeper {
         }
     }
 
+    /// Whether a caller that found no usable token at `now` may wait for one until `deadline` (a
+    /// monotonic time: the caller's start plus `timeoutMs`, or sooner for its `AbortSignal`).
+    ///
+    /// `Ok`: wait (a usable token is held, an ask is under way, or the next one is due by the
+    /// deadline). `Err`: fail at once with the last failure's code (`timeout` if there was none)
+    /// and a message that says in how many seconds the keeper asks again; or with the error that
+    /// stopped the keeper. The keeper's own schedule never changes for a caller.
+    ///
+    /// ```
+    /// use connect_token::core::error::{Code, Error};
+    /// use connect_token::core::keeper::{Keeper, Settings};
+    /// use connect_token::core::Now;
+    /// let at = |mono| Now { wall: 1_764_000_000_000 + mono, mono };
+    /// let mut keeper = Keeper::new(Settings::default());
+    /// let ask = keeper.tick(at(0)).ask.unwrap();
+    /// assert_eq!(keeper.may_wait(at(0), 10_000), Ok(()), "an ask is under way");
+    /// keeper.answered(at(100), ask, Err(Error::new(Code::HostError, "The host failed.")));
+    /// // The next attempt is 2 s after the first (backoff): due within the caller's wait.
+    /// assert_eq!(keeper.may_wait(at(200), 10_200), Ok(()));
+    /// let error = keeper.may_wait(at(200), 300).unwrap_err();
+    /// assert_eq!(error.code, Code::HostError);
+    /// assert_eq!(error.message, "The host failed. The keeper asks the token source again in 2 s, later than this call may wait (timeoutMs).");
+    /// ```
+    pub fn may_wait(&self, now: Now, deadline: Millis) -> Result<(), Error> {
+        if let Some(error) = self.stopped_by() {
+            return Err(error.clone());
+        }
+        let next = self.next_ask_at(now);
+        if self.ask.is_some() || self.usable(now).is_some() || next <= deadline {
+            return Ok(());
+        }
+        let mut error = self.last_error.clone().unwrap_or_else(|| Error::new(Code::Timeout, "No token is usable now."));
+        error.message.push_str(" The keeper asks the token source again in ");
+        push_seconds(&mut error.message, next - now.mono);
+        error.message.push_str(", later than this call may wait (timeoutMs).");
+        Err(error)
+    }
+
+    /// The error for a caller whose deadline (see [`Keeper::may_wait`]) passed at `now` while it
+    /// waited: code `timeout`, with what the keeper is doing.
+    ///
+    /// ```
+    /// use connect_token::core::error::Code;
+    /// use connect_token::core::keeper::{Keeper, Settings};
+    /// use connect_token::core::Now;
+    /// let mut keeper = Keeper::new(Settings::default());
+    /// keeper.tick(Now { wall: 0, mono: 0 });
+    /// let error = keeper.wait_timed_out(Now { wall: 3_000, mono: 3_000 });
+    /// assert_eq!(error.code, Code::Timeout);
+    /// assert_eq!(error.message, "No token arrived within timeoutMs: the token source has not answered the keeper's ask for 3 s.");
+    /// ```
+    pub fn wait_timed_out(&self, now: Now) -> Error {
+        let mut message = String::from("No token arrived within timeoutMs: ");
+        if let Some(ask) = &self.ask {
+            message.push_str("the token source has not answered the keeper's ask for ");
+            push_seconds(&mut message, now.mono - ask.started.mono);
+            message.push('.');
+        } else {
+            if let Some(error) = &self.last_error {
+                message.push_str("the last ask failed with ");
+                message.push_str(error.code.as_str());
+                message.push_str("; ");
+            }
+            message.push_str("the keeper asks the token source again in ");
+            push_seconds(&mut message, self.next_ask_at(now) - now.mono);
+            message.push('.');
+        }
+        Error::new(Code::Timeout, message)
+    }
+
     /// Time passed, or the page woke up (timer, request, `visibilitychange`, `focus`, `online`,
     /// `pageshow`): re-check freshness, time out a stuck ask, and ask if due.
-    pub fn tick(&mut self, now: Millis) -> Step {
-        self.rebase(now);
+    pub fn tick(&mut self, now: Now) -> Step {
+        self.see(now);
         self.plan(now, Step::default())
     }
 
     /// A request was rejected with a token (or `token({forceRefresh})` was called with it):
     /// renew before handing it out again. Does nothing unless that token is the one held
     /// (`rejected_is_held`), so a 401 for an older token does not renew a newer one.
-    pub fn force(&mut self, now: Millis, rejected_is_held: bool) -> Step {
-        self.rebase(now);
-        if rejected_is_held && self.held.is_some() && !self.forced {
-            self.forced = true;
-            self.reask_at = None;
-            self.version += 1;
+    pub fn force(&mut self, now: Now, rejected_is_held: bool) -> Step {
+        self.see(now);
+        if rejected_is_held {
+            self.force_held();
         }
         self.plan(now, Step::default())
     }
 
     /// The token source answered ask `id` with a token or an error.
-    pub fn answered(&mut self, now: Millis, id: AskId, answer: Result<Answer, Error>) -> Step {
-        self.rebase(now);
+    pub fn answered(&mut self, now: Now, id: AskId, answer: Result<Answer, Error>) -> Step {
+        self.see(now);
         let mut step = Step::default();
         let Some(ask) = self.ask.filter(|ask| ask.id == id && !self.stopped) else {
             return self.plan(now, step);
         };
         self.ask = None;
         self.version += 1;
-        match answer.and_then(|answer| self.accept(ask.started_at, now, answer)) {
+        match answer.and_then(|answer| self.accept(ask.started, now, answer)) {
             Ok(renewed) => {
                 self.failures = 0;
                 self.retry_at = None;
@@ -353,6 +451,37 @@ impl Keeper {
         self.plan(now, step)
     }
 
+    /// A response from an allowed origin carried a `Date` header: the server's clock read
+    /// `date_ms` (`Date.parse` of the header) at some moment between `sent` (when the request
+    /// went out) and `received` (when its headers arrived). It bounds the clock estimate (see
+    /// [`IssuerClock::server_time`]: an absurd date is ignored, never a failure); if the held token
+    /// is then due for renewal or in its final window, the step asks or schedules accordingly.
+    /// A missing or unparsable header: do not call.
+    ///
+    /// ```
+    /// use connect_token::core::keeper::{Answer, Keeper, Settings};
+    /// use connect_token::core::token::Read;
+    /// use connect_token::core::Now;
+    /// let at = |mono| Now { wall: 1_764_000_000_000 + mono, mono };
+    /// let mut keeper = Keeper::new(Settings::default());
+    /// let ask = keeper.tick(at(0)).ask.unwrap();
+    /// // The host's cache hands out a 15-minute token minted 10 minutes ago.
+    /// let read = Read::Claims { exp: Some(1_764_000_300.0), iat: Some(1_763_999_400.0) };
+    /// let step = keeper.answered(at(50), ask, Ok(Answer { same_as_held: false, read }));
+    /// assert_eq!(step.wake_at, Some(840_050), "taken for fresh: renewal in 14 minutes");
+    /// // The first response's Date header tells the issuer's time.
+    /// let step = keeper.server_time(at(100), at(300), 1_764_000_000_000);
+    /// assert_eq!(step.wake_at, Some(240_300), "renewal 60 s before the true exp");
+    /// assert_eq!(keeper.expires_at_page_time(at(300)), Some(1_764_000_300_300));
+    /// ```
+    pub fn server_time(&mut self, sent: Now, received: Now, date_ms: Millis) -> Step {
+        self.see(received);
+        if self.clock.server_time(sent, received, date_ms) {
+            self.version += 1;
+        }
+        self.plan(received, Step::default())
+    }
+
     /// Stops for good: no more asks or wake-ups; waiting callers fail with `disposed`.
     pub fn dispose(&mut self) -> Step {
         let mut step = Step::default();
@@ -367,32 +496,46 @@ impl Keeper {
         step
     }
 
+    fn force_held(&mut self) {
+        if self.held.is_some() && !self.forced {
+            self.forced = true;
+            self.reask_at = None;
+            self.version += 1;
+        }
+    }
+
     /// Judges an answer; `Ok(true)` for a new token, `Ok(false)` for the held one.
-    fn accept(&mut self, asked_at: Millis, now: Millis, answer: Answer) -> Result<bool, Error> {
+    fn accept(&mut self, asked: Now, now: Now, answer: Answer) -> Result<bool, Error> {
         let decoded = times(answer.read).map_err(|message| Error::new(Code::MalformedToken, message))?;
         let reissued = answer.same_as_held && self.held.is_some();
-        let reading = self.clock.observe(asked_at, now, decoded.issued_at, decoded.expires_at, reissued);
+        let reading = self.clock.observe(asked, now, decoded.issued_at, decoded.expires_at, reissued);
         if reading == Reading::Expired {
             return Err(expired_token());
         }
-        if reissued {
+        if reissued && self.forced {
+            // A forced renewal answered with the same token: usable again (it was not asked for
+            // early, so no re-asks).
             self.forced = false;
-            self.reissues += 1;
-            let delay = FIRST_REASK.saturating_mul(1 << (self.reissues - 1).min(16));
-            let latest = self.clock.page_time(decoded.expires_at - FINAL_WINDOW - MIN_ASK_INTERVAL);
-            self.reask_at = Some((now + delay).min(latest).max(now + MIN_ASK_INTERVAL));
             return Ok(false);
         }
+        if reissued {
+            self.reissues += 1;
+            let delay = FIRST_REASK.saturating_mul(1 << (self.reissues - 1).min(16));
+            let latest = self.clock.mono_time(decoded.expires_at - FINAL_WINDOW - MIN_ASK_INTERVAL, now);
+            self.reask_at = Some((now.mono + delay).min(latest).max(now.mono + MIN_ASK_INTERVAL));
+            return Ok(false);
+        }
+        let issuer_now = self.clock.issuer_now(now);
         if self.reissues > 0 {
             if let Some(previous) = &self.held {
-                self.source_margin = Some(previous.expires_at - self.clock.issuer_now(now));
+                self.source_margin = Some(previous.expires_at - issuer_now);
             }
         }
-        let lifetime = decoded.expires_at - decoded.issued_at.unwrap_or(self.clock.issuer_now(now));
+        let lifetime = decoded.expires_at - decoded.issued_at.unwrap_or(issuer_now);
         let margin = self.settings.renew_margin.min(lifetime / 2).min(self.source_margin.unwrap_or(Millis::MAX));
         let margin = margin.max(FINAL_WINDOW + MIN_ASK_INTERVAL);
         let held = Held { expires_at: decoded.expires_at, margin };
-        if self.clock.issuer_now(now) >= held.expires_at - FINAL_WINDOW {
+        if issuer_now >= held.expires_at - FINAL_WINDOW {
             return Err(expired_token());
         }
         self.held = Some(held);
@@ -405,7 +548,7 @@ impl Keeper {
         Ok(true)
     }
 
-    fn fail(&mut self, now: Millis, error: Error, step: &mut Step) {
+    fn fail(&mut self, now: Now, error: Error, step: &mut Step) {
         self.ask = None;
         self.failures += 1;
         self.stats.failures += 1;
@@ -413,7 +556,7 @@ impl Keeper {
         let step_size = FIRST_BACKOFF.saturating_mul(1 << (self.failures - 1).min(16)).min(MAX_BACKOFF);
         // Full step, minus up to half of it at random, so that many pages do not retry in lockstep.
         let jitter = (self.next_random() % (step_size as u64 / 2 + 1)) as Millis;
-        self.retry_at = Some(now + (step_size - jitter).max(MIN_ASK_INTERVAL));
+        self.retry_at = Some(now.mono + (step_size - jitter).max(MIN_ASK_INTERVAL));
         self.last_error = Some(error.clone());
         self.version += 1;
         step.notices.push(Notice::Failed(error.clone()));
@@ -421,29 +564,30 @@ impl Keeper {
     }
 
     /// The one place that decides whether to ask now or when to wake up next.
-    fn plan(&mut self, now: Millis, mut step: Step) -> Step {
+    fn plan(&mut self, now: Now, mut step: Step) -> Step {
         if self.stopped {
             return step;
         }
+        let mono = now.mono;
         let mut resume = false;
         if let Some(ask) = self.ask {
-            let deadline = ask.started_at + self.settings.timeout;
-            let overslept = self.previous_now < deadline && now - deadline > LATE_WAKE;
-            if now >= deadline && overslept && !ask.resumed {
+            let deadline = ask.started.mono + self.settings.timeout;
+            let overslept = self.previous_mono < deadline && mono - deadline > LATE_WAKE;
+            if mono >= deadline && overslept && !ask.resumed {
                 self.ask = None;
                 resume = true;
-            } else if now >= deadline {
+            } else if mono >= deadline {
                 let message = "The token source did not answer within timeoutMs; the keeper will retry. Raise timeoutMs if the host is slow.";
                 self.fail(now, Error::new(Code::Timeout, message), &mut step);
             }
         }
         let next = match self.ask {
-            Some(ask) => ask.started_at + self.settings.timeout,
+            Some(ask) => ask.started.mono + self.settings.timeout,
             None => {
-                let at = self.due_at(now).max(self.earliest_ask());
-                if at <= now || resume {
+                let at = self.next_ask_at(now);
+                if at <= mono || resume {
                     step.ask = Some(self.start_ask(now, resume));
-                    now + self.settings.timeout
+                    mono + self.settings.timeout
                 } else {
                     at
                 }
@@ -452,14 +596,15 @@ impl Keeper {
         // Notice when the held token's final window begins (it is no longer handed out) and when
         // it expires, waking up for whichever comes next.
         let mut wake_at = next;
-        if let Some(expires) = self.expires_at_page_time() {
+        if let Some(held) = &self.held {
+            let expires = self.clock.mono_time(held.expires_at, now);
             for (at, noticed) in
                 [(expires - FINAL_WINDOW, &mut self.final_noticed), (expires, &mut self.expired_noticed)]
             {
                 if *noticed {
                     continue;
                 }
-                if now < at {
+                if mono < at {
                     wake_at = wake_at.min(at);
                 } else {
                     *noticed = true;
@@ -474,28 +619,27 @@ impl Keeper {
         step
     }
 
-    /// When a renewal is due, ignoring the limits on how often to ask.
-    fn due_at(&self, now: Millis) -> Millis {
-        match &self.held {
+    /// When the next ask is due, within the limits on how often to ask (monotonic time).
+    fn next_ask_at(&self, now: Now) -> Millis {
+        let due = match &self.held {
             Some(held) if !self.forced => {
-                let renew_at = self.clock.page_time(held.expires_at - held.margin);
-                self.reask_at.map_or(renew_at, |reask| reask.max(renew_at))
+                let renew_at = self.clock.mono_time(held.expires_at - held.margin, now);
+                // A re-ask never waits past just before the final window by the estimate as it
+                // is now (a Date header may have moved it since the re-ask was scheduled).
+                let last_chance = self.clock.mono_time(held.expires_at - FINAL_WINDOW - MIN_ASK_INTERVAL, now);
+                self.reask_at.map_or(renew_at, |reask| reask.min(last_chance).max(renew_at))
             }
-            _ => now,
-        }
-    }
-
-    /// The earliest time the limits allow the next ask.
-    fn earliest_ask(&self) -> Millis {
+            _ => now.mono,
+        };
         let after_last = self.last_ask_at.map_or(Millis::MIN, |last| last + MIN_ASK_INTERVAL);
-        after_last.max(self.retry_at.unwrap_or(Millis::MIN))
+        due.max(after_last).max(self.retry_at.unwrap_or(Millis::MIN))
     }
 
-    fn start_ask(&mut self, now: Millis, resumed: bool) -> AskId {
+    fn start_ask(&mut self, now: Now, resumed: bool) -> AskId {
         let id = self.next_id;
         self.next_id += 1;
-        self.ask = Some(Ask { id, started_at: now, resumed });
-        self.last_ask_at = Some(now);
+        self.ask = Some(Ask { id, started: now, resumed });
+        self.last_ask_at = Some(now.mono);
         self.stats.host_calls += 1;
         if self.failures > 0 {
             self.stats.retries += 1;
@@ -504,25 +648,25 @@ impl Keeper {
         id
     }
 
-    /// If the page's clock stepped back (a wall clock never does by itself), moves every stored
-    /// page time back with it, so no wait or timeout grows by the size of the step.
-    fn rebase(&mut self, now: Millis) {
-        if now < self.last_now {
-            let back = self.last_now - now;
-            for time in [&mut self.last_ask_at, &mut self.retry_at, &mut self.reask_at].into_iter().flatten() {
-                *time -= back;
+    /// Notes a reading of the clocks. If the wall clock and the monotonic clock disagree about the
+    /// time since the previous reading, the wall clock stepped (which moves nothing: the estimate
+    /// and every scheduled time are monotonic) or the machine slept with the monotonic clock
+    /// standing still (then the issuer's clock ran ahead of the estimate by up to the
+    /// difference). The two look the same, so the held token is renewed before it is handed out
+    /// again; the answer's `iat` (or a `Date` header) moves the estimate forward if it slept. If
+    /// the host hands back the same token, it is usable again.
+    fn see(&mut self, now: Now) {
+        if let Some(last) = self.last_now {
+            let elapsed = now.mono.saturating_sub(last.mono);
+            let disagreement = now.wall.saturating_sub(last.wall).saturating_sub(elapsed);
+            if disagreement.saturating_abs() > CLOCK_TOLERANCE + elapsed.max(0) / 1_000 {
+                self.clock.clocks_disagreed(now);
+                self.force_held();
             }
-            if let Some(ask) = &mut self.ask {
-                ask.started_at -= back;
-            }
-            self.clock.page_stepped_back(back);
-            // Time that passed unseen before the step is not known: renew before trusting the token.
-            self.forced |= self.held.is_some();
         }
-        // The event before this one, to tell a wake-up the page missed from a late one (plan); a
-        // backward step counts as seen now.
-        self.previous_now = self.last_now.min(now);
-        self.last_now = now;
+        // The event before this one, to tell a wake-up the page missed from a late one (plan).
+        self.previous_mono = self.last_now.map_or(Millis::MIN, |last| last.mono.min(now.mono));
+        self.last_now = Some(now);
     }
 
     fn next_random(&mut self) -> u64 {
@@ -532,6 +676,13 @@ impl Keeper {
         self.rng ^= self.rng << 17;
         self.rng
     }
+}
+
+/// Appends a duration as whole seconds, rounded up ("17 s").
+fn push_seconds(text: &mut String, millis: Millis) {
+    let seconds = millis.max(0).saturating_add(999) / 1_000;
+    push_decimal(text, usize::try_from(seconds).unwrap_or(usize::MAX));
+    text.push_str(" s");
 }
 
 fn expired_token() -> Error {

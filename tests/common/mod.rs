@@ -5,7 +5,7 @@
 use connect_token::core::error::Error;
 use connect_token::core::keeper::{Answer, AskId, Keeper, Notice, Settings, Step};
 use connect_token::core::token::Read;
-use connect_token::core::Millis;
+use connect_token::core::{Millis, Now};
 use std::ops::{Deref, DerefMut};
 
 /// Unpadded base64url.
@@ -50,6 +50,15 @@ pub struct Host {
 impl Host {
     pub fn new(_start: Millis, ttl: i64, cache_margin_seconds: i64) -> Host {
         Host { ttl, cache_margin: cache_margin_seconds * 1000, cached: None, minted: 0 }
+    }
+
+    /// Another iframe of the app asked at the host's time `minted_at`: the cache holds a token
+    /// minted then.
+    pub fn prewarm(&mut self, minted_at: Millis) {
+        self.minted += 1;
+        let iat = minted_at.div_euclid(1000);
+        let raw = token_with_nonce(iat, self.ttl, self.minted);
+        self.cached = Some((raw, (iat + self.ttl) * 1000));
     }
 
     /// Answers a getToken call at the host's time `issuer_now`.
@@ -125,7 +134,7 @@ impl Glued {
     }
 
     /// The token source answered ask `id` with the token `raw`, or failed.
-    pub fn answered(&mut self, now: Millis, id: AskId, answer: Result<&str, Error>) -> Step {
+    pub fn answered(&mut self, now: Now, id: AskId, answer: Result<&str, Error>) -> Step {
         let answer =
             answer.map(|raw| (raw, Answer { same_as_held: self.held.as_deref() == Some(raw), read: read(raw) }));
         let raw = answer.as_ref().ok().map(|(raw, _)| raw.to_string());
@@ -137,14 +146,19 @@ impl Glued {
     }
 
     /// A request with the token `raw` was rejected.
-    pub fn force(&mut self, now: Millis, raw: &str) -> Step {
+    pub fn force(&mut self, now: Now, raw: &str) -> Step {
         let is_held = self.held.as_deref() == Some(raw);
         self.keeper.force(now, is_held)
     }
 
     /// The token string handed out now, if any.
-    pub fn usable_token(&self, now: Millis) -> Option<&str> {
+    pub fn usable_token(&self, now: Now) -> Option<&str> {
         self.keeper.usable(now).and(self.held.as_deref())
+    }
+
+    /// The token string held, usable or not.
+    pub fn held_token(&self) -> Option<&str> {
+        self.held.as_deref()
     }
 }
 

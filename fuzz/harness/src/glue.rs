@@ -8,7 +8,7 @@ use crate::tokens::read;
 use connect_token::core::error::Error;
 use connect_token::core::keeper::{Answer, AskId, Keeper, Notice, Settings, Step};
 use connect_token::core::token::Read;
-use connect_token::core::Millis;
+use connect_token::core::Now;
 use std::ops::{Deref, DerefMut};
 
 #[derive(Debug, Clone)]
@@ -26,12 +26,12 @@ impl Glued {
 
     /// The token source answered ask `id` with the token `raw` (read as `web::claims` reads it),
     /// or failed.
-    pub fn answered(&mut self, now: Millis, id: AskId, answer: Result<&str, Error>) -> Step {
+    pub fn answered(&mut self, now: Now, id: AskId, answer: Result<&str, Error>) -> Step {
         self.answered_as(now, id, answer.map(|raw| (raw, read(raw))))
     }
 
     /// Like [`Glued::answered`], with what the browser read from the token given.
-    pub fn answered_as(&mut self, now: Millis, id: AskId, answer: Result<(&str, Read), Error>) -> Step {
+    pub fn answered_as(&mut self, now: Now, id: AskId, answer: Result<(&str, Read), Error>) -> Step {
         let raw = answer.as_ref().ok().map(|(raw, read)| (raw.to_string(), *read));
         let answer = answer.map(|(raw, read)| Answer { same_as_held: self.is_held(raw), read });
         let step = self.keeper.answered(now, id, answer);
@@ -42,7 +42,7 @@ impl Glued {
     }
 
     /// A request with the token `raw` was rejected (or `token({forceRefresh})` was called).
-    pub fn force(&mut self, now: Millis, raw: &str) -> Step {
+    pub fn force(&mut self, now: Now, raw: &str) -> Step {
         let is_held = self.is_held(raw);
         self.keeper.force(now, is_held)
     }
@@ -63,7 +63,7 @@ impl Glued {
     }
 
     /// The token string handed out now, if any.
-    pub fn usable_token(&self, now: Millis) -> Option<&str> {
+    pub fn usable_token(&self, now: Now) -> Option<&str> {
         self.keeper.usable(now).and(self.held_token())
     }
 

@@ -2,16 +2,18 @@
 //! host and two clocks (the page's and the issuer's), and checks the keeper's rules after every
 //! event:
 //!
-//! - `usable(now)` ⇒ `expires_at_page_time() − now > FINAL_WINDOW` (the keeper's own view), and
-//!   by the issuer's TRUE clock the token has more than `FINAL_WINDOW − e` left, where `e` is the
-//!   error of the tightest lower bound on the clock offset that the tokens seen so far give
-//!   (`iat` resolution, delivery latency, host-cache age, page clock jumps all accounted for);
-//! - no ask while one is in flight, never two asks within `MIN_ASK_INTERVAL` (page time);
+//! - `usable(now)` ⇒ `expires_at_page_time(now) − now.wall > FINAL_WINDOW` (the keeper's own
+//!   view), and by the issuer's TRUE clock the token has more than `FINAL_WINDOW − e` left, where
+//!   `e` is the error of the tightest lower bound on the offset (issuer − monotonic) that the tokens
+//!   and the truthful `Date` headers seen so far give (`iat` resolution, delivery latency,
+//!   host-cache age, the time a sleep stopped the monotonic clock all accounted for; a step of the
+//!   page's wall clock changes nothing);
+//! - a freshly minted token is never refused as expired (unless a source lied about the time);
+//! - no ask while one is in flight, never two asks within `MIN_ASK_INTERVAL` (monotonic time);
 //! - a late answer (stale id) changes nothing; `Release::Ready` only with a usable token;
 //! - after `dispose` or a fatal failure: no more asks, empty steps;
 //! - while not stopped there is always a wake-up, in the future, and with no usable token the
-//!   next wake-up comes within `max(timeout, MAX_BACKOFF) + MIN_ASK_INTERVAL` (liveness; checked
-//!   only while the page clock has never stepped backwards, see `Checks::liveness_after_backward_jump`);
+//!   next wake-up comes within `max(timeout, MAX_BACKOFF) + MIN_ASK_INTERVAL` (liveness);
 //! - the counters agree with what was observed;
 //! - the glue and the keeper agree: the model keeps the held token's string as js/keeper.js does
 //!   (`Glued`), and holds a token exactly when the keeper does; a `renewed` answer's times are the
@@ -26,14 +28,14 @@ use crate::claims_check::Value;
 use crate::glue::Glued;
 use crate::tokens::{base64url, leaks, read, token, token_with_claims, token_without_iat, Host, HEADER_JSON};
 use arbitrary::Arbitrary;
-use connect_token::core::clock::{JUMP_EVIDENCE, MAX_OPTIMISM};
+use connect_token::core::clock::{MAX_HINT_STEP, MAX_OPTIMISM};
 use connect_token::core::error::{Code, Error};
 use connect_token::core::keeper::{
-    AskId, Notice, Release, Settings, Step, FINAL_WINDOW, LATE_WAKE, MAX_BACKOFF, MIN_ASK_INTERVAL,
+    AskId, Notice, Release, Settings, Step, CLOCK_TOLERANCE, FINAL_WINDOW, LATE_WAKE, MAX_BACKOFF, MIN_ASK_INTERVAL,
 };
 use connect_token::core::options::MAX_TIMER_MS;
 use connect_token::core::token::{times, Read};
-use connect_token::core::Millis;
+use connect_token::core::{Millis, Now};
 
 /// Issuer time at the start of every session: 2025-11-24.
 pub const T0: Millis = 1_764_000_000_000;
@@ -71,9 +73,9 @@ pub enum Event {
     WaitSeconds(u16),
     /// The keeper's timer fires: both clocks advance to its wake-up and it ticks.
     WakeUp,
-    /// Laptop sleep: both clocks jump this many seconds (at most 30 days), then a tick.
+    /// Laptop sleep: all clocks jump this many seconds (at most 30 days), then a tick.
     Sleep(u32),
-    /// Only the page clock jumps (ms; negative is backwards), then a tick.
+    /// Only the page's wall clock jumps (ms; negative is backwards), then a tick.
     PageJump(i32),
     Tick,
     /// A request: tick, then take the usable token.
@@ -87,6 +89,12 @@ pub enum Event {
     /// An answer with an id that is not the ask in flight.
     AnswerStale(u8, Answer),
     Dispose,
+    /// Laptop sleep during which the monotonic clock stood still: the wall clock and the issuer's
+    /// jump this many seconds (at most 30 days), then a tick.
+    SleepPaused(u32),
+    /// A response from the backend with a `Date` header, read half-way through a round trip of
+    /// `rtt` ms; off by `wrong_s` seconds if given (a wrong server clock).
+    ServerDate { rtt: u16, wrong_s: Option<i32> },
 }
 
 #[derive(Debug, Clone, Arbitrary)]
@@ -203,41 +211,41 @@ pub struct Checks {
     /// Check the true-clock bound (see the module docs).
     pub true_clock: bool,
     /// Keep checking it after the held token came back while the keeper's estimate said it had
-    /// expired (off by default: known issue K2, the estimate is then reset to "minted just now").
+    /// expired (on by default; known issue K2, fixed: the estimate was reset to "minted just now").
     pub true_clock_after_expired_reissue: bool,
     /// Check that a freshly minted token (≤ 2 s old, ≥ 60 s to live, with `iat`) is accepted
-    /// even when the estimate is known to run ahead of the issuer (off by default: known issue K1).
+    /// even when the estimate is known to run ahead of the issuer (on by default; known issue K1, fixed).
     pub fresh_accepted_when_estimate_ahead: bool,
-    /// Check liveness even after the page clock stepped backwards (off by default: known issue,
-    /// see tests/known_issues.rs).
+    /// Check liveness even after the page clock stepped backwards (on by default; a known issue,
+    /// fixed: see tests/known_issues.rs).
     pub liveness_after_backward_jump: bool,
     /// Let the first token come from a warm host cache.
     pub allow_prewarm: bool,
     /// Keep checking the true clock after a token minted after every token seen, but already
-    /// expired, was answered (off by default: known issue K5, the estimate is then reset to it).
+    /// expired, was answered (on by default; known issue K5, fixed: the estimate was reset to it).
     pub true_clock_after_stale_newer_token: bool,
     /// Hold the keeper to the true clock after a backward step of the page's clock that followed
-    /// time without a reading (off by default: known issue K7, the keeper measures the step from
-    /// its last reading, so it loses the time in between).
+    /// time without a reading (known issue K7, fixed: the estimate is monotonic; no longer read,
+    /// kept so that old replays compile).
     pub true_clock_after_quiet_backward_step: bool,
     /// Check that a fresh token is accepted even when the estimate came from a token without
-    /// `iat` and no token with `iat` was accepted since (off by default: known issue K6).
+    /// `iat` and no token with `iat` was accepted since (on by default; known issue K6, fixed).
     pub fresh_accepted_after_no_iat_estimate: bool,
 }
 
 impl Default for Checks {
     fn default() -> Checks {
-        // All on: K1, K2 and K4 are fixed (see tests/known_issues.rs); the flags stay for replaying
-        // old findings against older code.
+        // All on: every known issue is fixed (see tests/known_issues.rs); the flags stay for
+        // replaying old findings against older code.
         Checks {
             true_clock: true,
             true_clock_after_expired_reissue: true,
             fresh_accepted_when_estimate_ahead: true,
             liveness_after_backward_jump: true,
             allow_prewarm: true,
-            fresh_accepted_after_no_iat_estimate: false,
-            true_clock_after_stale_newer_token: false,
-            true_clock_after_quiet_backward_step: false,
+            fresh_accepted_after_no_iat_estimate: true,
+            true_clock_after_stale_newer_token: true,
+            true_clock_after_quiet_backward_step: true,
         }
     }
 }
@@ -268,10 +276,10 @@ struct Run {
     in_flight_deadline: Millis,
     in_flight_resumed: bool,
     last_id: Option<AskId>,
-    /// Page time that only moves forward: a backward step of the page's clock is not time passing
-    /// (the keeper moves its stored times back with it).
+    /// The page's monotonic clock: stands still only while the machine sleeps (`SleepPaused`).
     mono: Millis,
-    last_page: Millis,
+    /// The monotonic time of the keeper's latest event.
+    last_event_mono: Millis,
     last_ask_at: Option<Millis>,
     wake_at: Option<Millis>,
     stopped: bool,
@@ -291,11 +299,15 @@ struct Run {
     observed: bool,
     /// The estimate came from a token without `iat` and no token with `iat` was accepted since.
     no_iat_estimate: bool,
-    /// Page time of the first freshly minted token refused as expired since the page's clock last
-    /// jumped or the clock last judged another token (the keeper gathering `JUMP_EVIDENCE`).
-    evidence_since: Option<Millis>,
-    /// The latest `iat` of every token answered (refused or not).
-    max_iat_seen: Option<Millis>,
+    /// Then the keeper trusts the page's wall clock, and takes the estimate from it again at every
+    /// discontinuity it sees: the error of that estimate (true offset − estimate).
+    wall_error: Millis,
+    /// A source lied about the issuer's time (a `Date` header off, a token with `iat` in the
+    /// future): the keeper's estimate may run ahead of the issuer's clock.
+    lied: bool,
+    /// The monotonic clock stood still in a sleep since the newest token was accepted: the keeper
+    /// may ignore a truthful `Date` as contradicting that token, so it is no bound in the model.
+    paused_since_token: bool,
     expired_noticed_for: Option<String>,
     renewed_notices: u32,
     failed_notices: u32,
@@ -332,8 +344,8 @@ pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
         in_flight_deadline: 0,
         in_flight_resumed: false,
         last_id: None,
-        mono: 0,
-        last_page: T0 + skew,
+        mono: 1_000,
+        last_event_mono: 1_000,
         last_ask_at: None,
         wake_at: None,
         stopped: false,
@@ -345,15 +357,17 @@ pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
         bounds: Vec::new(),
         observed: false,
         no_iat_estimate: false,
-        evidence_since: None,
-        max_iat_seen: None,
+        wall_error: 0,
+        lied: false,
+        paused_since_token: false,
         expired_noticed_for: None,
         renewed_notices: 0,
         failed_notices: 0,
         nonce: 1_000_000,
         summary: Summary::default(),
     };
-    let step = run.keeper.tick(run.page_now);
+    let now = run.now();
+    let step = run.keeper.tick(now);
     run.after(step, "first tick")?;
     let trace = std::env::var_os("HARNESS_TRACE").is_some();
     for (index, event) in scenario.events.iter().enumerate() {
@@ -364,8 +378,8 @@ pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
                 run.page_now,
                 run.issuer_now(),
                 held,
-                run.keeper.expires_at_page_time(),
-                run.keeper.usable(run.page_now).is_some(),
+                run.keeper.expires_at_page_time(run.now()),
+                run.keeper.usable(run.now()).is_some(),
                 run.in_flight
             );
         }
@@ -380,8 +394,15 @@ impl Run {
         self.page_now - self.skew
     }
 
+    /// The reading of the page's two clocks now.
+    fn now(&self) -> Now {
+        Now { wall: self.page_now, mono: self.mono }
+    }
+
+    /// Time passes: every clock advances.
     fn advance(&mut self, ms: Millis) {
         self.page_now += ms.max(0);
+        self.mono += ms.max(0);
     }
 
     fn event(&mut self, event: &Event) -> Result<(), String> {
@@ -396,14 +417,16 @@ impl Run {
             }
             Event::WakeUp => {
                 if let Some(at) = self.wake_at {
-                    self.advance(at - self.page_now);
+                    self.advance(at - self.mono);
                 }
-                let step = self.keeper.tick(self.page_now);
+                let now = self.now();
+                let step = self.keeper.tick(now);
                 self.after(step, "tick")
             }
             Event::Sleep(s) => {
                 self.advance(Millis::from(*s % (30 * 86_400)) * 1000);
-                let step = self.keeper.tick(self.page_now);
+                let now = self.now();
+                let step = self.keeper.tick(now);
                 self.after(step, "tick")
             }
             Event::PageJump(ms) => {
@@ -411,60 +434,81 @@ impl Run {
                 if self.page_now + ms < 31_536_000_000 {
                     return Ok(());
                 }
-                let seen_back = (self.last_page - (self.page_now + ms)).max(0);
+                // Only the wall clock steps: the estimate (issuer − monotonic) and every bound on
+                // it stay as they were.
                 self.page_now += ms;
                 self.skew += ms;
-                self.evidence_since = None;
-                if ms < 0 {
-                    // The keeper sees the step from its last reading and shifts its estimate by
-                    // that much: the errors grow by the time that passed since that reading.
-                    self.went_back = true;
-                    let lost = -ms - seen_back;
-                    if !self.checks.true_clock_after_quiet_backward_step {
-                        self.bounds.iter_mut().for_each(|e| *e += lost);
-                    }
-                } else {
-                    // A forward jump makes every bound too high by ms (the safe direction);
-                    // those now above the true offset are no longer lower bounds.
-                    self.bounds.retain_mut(|e| {
-                        *e -= ms;
-                        *e >= 0
-                    });
-                }
-                let step = self.keeper.tick(self.page_now);
+                self.went_back |= ms < 0;
+                self.disagreement(ms);
+                let now = self.now();
+                let step = self.keeper.tick(now);
                 self.after(step, "tick")
             }
+            Event::SleepPaused(s) => {
+                // The issuer's clock and the wall clock advance, the monotonic clock does not: the
+                // offset grows by the sleep, so every bound's error does too.
+                let ms = Millis::from(*s % (30 * 86_400)) * 1000;
+                self.page_now += ms;
+                self.bounds.iter_mut().for_each(|e| *e += ms);
+                self.wall_error += ms;
+                self.disagreement(ms);
+                self.paused_since_token |= ms > 0;
+                let now = self.now();
+                let step = self.keeper.tick(now);
+                self.after(step, "tick")
+            }
+            Event::ServerDate { rtt, wrong_s } => {
+                let rtt = Millis::from(*rtt).min(self.mono);
+                let sent = Now { wall: self.page_now - rtt, mono: self.mono - rtt };
+                let wrong = Millis::from(wrong_s.unwrap_or(0)) * 1000;
+                let date = (self.issuer_now() - rtt / 2).div_euclid(1000) * 1000 + wrong;
+                self.lied |= wrong != 0;
+                let now = self.now();
+                // By the rules, a Date more than MAX_HINT_STEP ahead of the estimate, or behind it by
+                // more than MAX_OPTIMISM beyond its second and the round trip, is absurd.
+                let estimate = self.keeper.issuer_now(now);
+                let plausible = date - estimate <= MAX_HINT_STEP && date + 1_000 + rtt + MAX_OPTIMISM >= estimate;
+                let step = self.keeper.server_time(sent, now, date);
+                if wrong == 0 && self.observed && !self.paused_since_token && plausible {
+                    self.bounds.push(self.issuer_now() - date);
+                }
+                self.after(step, "server time")
+            }
             Event::Tick => {
-                let step = self.keeper.tick(self.page_now);
+                let now = self.now();
+                let step = self.keeper.tick(now);
                 self.after(step, "tick")
             }
             Event::Request => {
-                let step = self.keeper.tick(self.page_now);
+                let now = self.now();
+                let step = self.keeper.tick(now);
                 self.after(step, "tick")?;
-                if self.keeper.usable(self.page_now).is_some() {
+                if self.keeper.usable(self.now()).is_some() {
                     self.summary.handed_out += 1;
                 }
                 Ok(())
             }
             Event::ForceHeld => {
                 let raw = self.keeper.held_token().map(str::to_string);
-                let step = self.keeper.force(self.page_now, raw.as_deref().unwrap_or_default());
+                let now = self.now();
+                let step = self.keeper.force(now, raw.as_deref().unwrap_or_default());
                 self.after(step, "force")?;
-                if raw.is_some() && self.keeper.usable_token(self.page_now) == raw.as_deref() {
+                if raw.is_some() && self.keeper.usable_token(self.now()) == raw.as_deref() {
                     return Err("the rejected token is still handed out after force".into());
                 }
                 Ok(())
             }
             Event::ForceOther(n) => {
-                let before = self.keeper.usable_token(self.page_now).map(str::to_string);
+                let before = self.keeper.usable_token(self.now()).map(str::to_string);
                 let held_before = self.keeper.held().cloned();
                 let other = token(T0 / 1000, i64::from(*n), u64::from(*n));
                 if self.keeper.is_held(&other) {
                     return Ok(());
                 }
-                let step = self.keeper.force(self.page_now, &other);
+                let now = self.now();
+                let step = self.keeper.force(now, &other);
                 self.after(step, "force other")?;
-                let after = self.keeper.usable_token(self.page_now).map(str::to_string);
+                let after = self.keeper.usable_token(self.now()).map(str::to_string);
                 if before.is_some() && after != before {
                     return Err("forcing a token that is not held changed the usable token".into());
                 }
@@ -574,14 +618,15 @@ impl Run {
         let estimate_ahead = self.observed && self.bounds.is_empty();
         if live {
             if let Some(judged) = judged {
-                if same_as_held && self.keeper.expires_at_page_time().is_some_and(|at| at <= self.page_now) {
+                if same_as_held && self.keeper.expires_at_page_time(self.now()).is_some_and(|at| at <= self.page_now) {
                     self.estimate_reset = true;
                 }
                 self.observe(judged.ok());
             }
         }
         let given = raw.as_ref().map(|(raw, read)| (raw.as_str(), *read)).map_err(Clone::clone);
-        let step = self.keeper.answered_as(self.page_now, id, given);
+        let now = self.now();
+        let step = self.keeper.answered_as(now, id, given);
         let renewed = step.notices.contains(&Notice::Renewed);
         if live {
             self.in_flight = None;
@@ -635,37 +680,28 @@ impl Run {
         }
         let k1 = estimate_ahead && !self.checks.fresh_accepted_when_estimate_ahead;
         let k6 = self.no_iat_estimate && !self.checks.fresh_accepted_after_no_iat_estimate;
-        if live && renewed && judged.is_some_and(|j| j.is_ok_and(|d| d.issued_at.is_some())) {
+        if live && !refused_expired && judged.is_some_and(|j| j.is_ok_and(|d| d.issued_at.is_some())) {
             self.no_iat_estimate = false;
         }
-        // After a forward jump of the page's clock the keeper follows newly minted tokens only
-        // once they have agreed for JUMP_EVIDENCE (fix of K5): until then a fresh token may be
-        // refused, after that it must not be. Only a token minted after every token seen counts
-        // (a later `iat`); tokens minted while asked for and answered within MAX_OPTIMISM − 1 s
-        // agree within 2 s, well inside the keeper's 5 s; any other token the clock judged may
-        // have replaced the keeper's candidate, so the window starts again.
-        let iat = judged.and_then(Result::ok).and_then(|t| t.issued_at);
-        let after_all = iat.is_some_and(|iat| self.max_iat_seen.is_none_or(|seen| iat > seen));
-        if live {
-            self.max_iat_seen = self.max_iat_seen.max(iat);
-        }
+        // A token minted just now, asked for and answered within MAX_OPTIMISM − 1 s, is never
+        // refused as expired: the estimate is monotonic, so no step of the page's wall clock and
+        // no sleep makes it run ahead of the issuer's clock; only a source that lied can.
         let round_trip = ask_issuer_time.map_or(Millis::MAX, |asked| issuer_now - asked);
         let evidence = fresh_mint && round_trip <= MAX_OPTIMISM - 1_000;
-        if live && fresh_mint && refused_expired && !k1 && !k6 {
-            match (evidence, self.evidence_since) {
-                _ if !after_all => {} // not evidence for the keeper either
-                (true, None) => self.evidence_since = Some(self.page_now),
-                (true, Some(since)) if self.page_now - since < JUMP_EVIDENCE => {}
-                (true, Some(since)) => {
-                    return Err(format!(
-                        "a freshly minted token was refused as expired {} ms after the first one that showed the same forward jump (JUMP_EVIDENCE {JUMP_EVIDENCE} ms)",
-                        self.page_now - since
-                    ))
+        if live && evidence && refused_expired && !k1 && !k6 && !self.lied {
+            return Err("a freshly minted token was refused as expired".into());
+        }
+        if live && judged.is_some_and(|j| j.is_ok_and(|d| d.issued_at.is_some_and(|iat| iat > issuer_now))) {
+            self.lied = true; // a token minted in the future
+        }
+        if live && (renewed || same_as_held) && !refused_expired {
+            if let Some(Ok(decoded)) = judged {
+                if renewed {
+                    self.paused_since_token = false;
                 }
-                (false, _) => self.evidence_since = None,
+                // A token the source handed out already expired: a truthful Date contradicts it.
+                self.paused_since_token |= decoded.expires_at <= issuer_now;
             }
-        } else if live && judged.is_some_and(|j| j.is_ok()) {
-            self.evidence_since = None;
         }
         if let (Ok((raw, _)), Some(Release::Failed(error))) = (&raw, &step.release) {
             if leaks(&error.message, raw) {
@@ -673,6 +709,15 @@ impl Run {
             }
         }
         self.after(step, "answered")
+    }
+
+    /// The wall clock moved `ms` more than the monotonic clock since the keeper's latest event: if
+    /// the keeper sees it (as `Keeper::see` does), it takes an estimate from the wall clock again.
+    fn disagreement(&mut self, ms: Millis) {
+        let elapsed = self.mono - self.last_event_mono;
+        if ms.abs() > CLOCK_TOLERANCE + elapsed.max(0) / 1_000 {
+            self.wall_error = -self.skew;
+        }
     }
 
     /// Updates the lower-bound model for a token the keeper is about to judge (`None`: its claims
@@ -684,12 +729,12 @@ impl Run {
         let error = match decoded.issued_at {
             Some(iat) if iat < decoded.expires_at || !self.observed => Some(issuer_now - iat),
             Some(_) => None,
-            // Without iat, the first token makes the page's clock the estimate.
-            None if !self.observed => Some(true_offset),
+            // Without iat, the first token makes the page's clock the estimate (`wall_error`).
             None => None,
         };
         if decoded.issued_at.is_none() && !self.observed {
             self.no_iat_estimate = true;
+            self.wall_error = true_offset;
         }
         self.observed = true;
         if let Some(error) = error.filter(|e| *e >= 0) {
@@ -699,10 +744,10 @@ impl Run {
 
     /// Checks a step and the keeper's state after it.
     fn after(&mut self, step: Step, what: &str) -> Result<(), String> {
-        let now = self.page_now;
-        let previous_mono = self.mono;
-        self.mono += (now - self.last_page).max(0);
-        self.last_page = now;
+        let now = self.now();
+        let mono = self.mono;
+        let previous_mono = self.last_event_mono;
+        self.last_event_mono = mono;
         if self.stopped {
             // Stopped before this step (dispose, or a fatal failure in an earlier step).
             if step != Step::default() {
@@ -780,16 +825,18 @@ impl Run {
         if !self.stopped {
             match step.wake_at {
                 None => return Err(format!("{what}: no wake-up while running")),
-                Some(at) if at <= now => return Err(format!("{what}: wake-up {at} not after now {now}")),
+                Some(at) if at <= mono => return Err(format!("{what}: wake-up {at} not after now {mono}")),
                 Some(at) => {
                     // Proactive renewal: with a usable token, no ask in flight and no failure
                     // being backed off, the keeper wakes before the token enters its final window.
                     let liveness = !self.went_back || self.checks.liveness_after_backward_jump;
                     let quiet = liveness && self.in_flight.is_none() && self.keeper.last_error().is_none();
                     if let (true, Some(_), Some(expires)) =
-                        (quiet, self.keeper.usable(now), self.keeper.expires_at_page_time())
+                        (quiet, self.keeper.usable(now), self.keeper.expires_at_page_time(now))
                     {
-                        let can_ask = self.last_ask_at.map_or(now, |last| now + (last + MIN_ASK_INTERVAL - self.mono));
+                        // In monotonic time, as wake-ups are.
+                        let expires = expires - now.wall + mono;
+                        let can_ask = self.last_ask_at.map_or(mono, |last| last + MIN_ASK_INTERVAL).max(mono);
                         if at > expires - FINAL_WINDOW && expires - FINAL_WINDOW > can_ask {
                             return Err(format!(
                                 "{what}: usable token enters its final window at {} but the next wake-up is at {at}",
@@ -798,10 +845,10 @@ impl Run {
                         }
                     }
                     let bound = self.timeout.max(MAX_BACKOFF) + MIN_ASK_INTERVAL;
-                    if liveness && self.keeper.usable(now).is_none() && at - now > bound {
+                    if liveness && self.keeper.usable(now).is_none() && at - mono > bound {
                         return Err(format!(
                             "{what}: no usable token and the next wake-up is {} ms away (bound {bound})",
-                            at - now
+                            at - mono
                         ));
                     }
                 }
@@ -812,9 +859,9 @@ impl Run {
     }
 
     fn check_state(&mut self) -> Result<(), String> {
-        let now = self.page_now;
+        let now = self.now();
         let keeper = &self.keeper;
-        if keeper.held().is_some() != keeper.expires_at_page_time().is_some() {
+        if keeper.held().is_some() != keeper.expires_at_page_time(now).is_some() {
             return Err("held and expires_at_page_time disagree".into());
         }
         if keeper.held().is_some() != keeper.held_token().is_some() {
@@ -827,9 +874,9 @@ impl Run {
             if keeper.held() != Some(usable) {
                 return Err("usable is not the held token".into());
             }
-            let expires = keeper.expires_at_page_time().unwrap_or(Millis::MIN);
-            if expires.saturating_sub(now) <= FINAL_WINDOW {
-                return Err(format!("usable with {} ms left by the keeper's own estimate", expires - now));
+            let expires = keeper.expires_at_page_time(now).unwrap_or(Millis::MIN);
+            if expires.saturating_sub(now.wall) <= FINAL_WINDOW {
+                return Err(format!("usable with {} ms left by the keeper's own estimate", expires - now.wall));
             }
             let true_remaining = usable.expires_at - self.issuer_now();
             if true_remaining <= 0 {
@@ -840,7 +887,8 @@ impl Run {
             if self.checks.true_clock && checked {
                 // A bound that a forward jump made too high is no longer a lower bound: the
                 // keeper may drop it, but must not then hand out a token the issuer has expired.
-                let error = self.bounds.iter().copied().min().unwrap_or(0);
+                let wall = self.no_iat_estimate.then_some(self.wall_error.max(0));
+                let error = self.bounds.iter().copied().chain(wall).min().unwrap_or(0);
                 if true_remaining <= FINAL_WINDOW - error {
                     return Err(format!(
                         "usable with {true_remaining} ms left by the issuer's true clock; the tokens seen bound the estimate's error to {error} ms"

@@ -413,13 +413,14 @@ fn answers_of_every_shape_keep_the_glue_and_the_keeper_in_step() {
 }
 
 /// Found by the keeper target on the first run after the API change, and present before it: the
-/// model still demanded that a freshly minted token is never refused as expired (the K1 check),
-/// but since the fix of K5 the keeper follows a forward jump of the page's clock only after newly
-/// minted tokens agree for `JUMP_EVIDENCE`. The model now allows that window, and no longer.
+/// model demanded that a freshly minted token is never refused as expired (the K1 check), but the
+/// keeper then followed a forward jump of the page's clock only after newly minted tokens agreed
+/// for five minutes. The estimate is now monotonic: the token minted right after the jump is
+/// accepted at once (the model checks it: `Run::answer`).
 #[test]
-fn after_a_forward_jump_fresh_tokens_are_accepted_once_they_agree_for_jump_evidence() {
+fn after_a_forward_jump_fresh_tokens_are_accepted_at_once() {
     let fresh = || Event::Answer(Answer::Fresh { ttl_s: 900, age_ms: 0, no_iat: false });
-    let mut events = vec![fresh(), Event::PageJump(2 * 3_600_000), Event::Tick, fresh()];
+    let mut events = vec![fresh(), Event::PageJump(2 * 3_600_000), Event::Tick, fresh(), Event::Request];
     for _ in 0..30 {
         events.extend([Event::WakeUp, fresh(), Event::Request]);
     }
@@ -436,4 +437,31 @@ fn after_a_forward_jump_fresh_tokens_are_accepted_once_they_agree_for_jump_evide
     };
     let summary = run(&scenario, Checks::default()).unwrap();
     assert!(summary.renewals >= 2 && summary.handed_out > 0, "{summary:?}");
+}
+
+/// A sleep that stopped the monotonic clock, then the backend's `Date`: the true-clock check holds
+/// the keeper to the bound the `Date` gives from then on.
+#[test]
+fn a_sleep_that_stopped_the_monotonic_clock_then_a_date() {
+    let host = || Event::Answer(Answer::Host { latency: 100 });
+    let mut events = vec![host(), Event::Request, Event::SleepPaused(120), Event::Tick, host()];
+    events.extend([Event::ServerDate { rtt: 200, wrong_s: None }, Event::Request]);
+    events.extend([Event::ServerDate { rtt: 100, wrong_s: Some(3 * 3600) }, Event::Request]);
+    for _ in 0..20 {
+        events.extend([Event::WakeUp, host(), Event::Request, Event::ServerDate { rtt: 50, wrong_s: None }]);
+    }
+    let scenario = Scenario {
+        renew_margin_s: 60,
+        timeout: TimeoutChoice::Default,
+        seed: 7,
+        ttl_s: 300,
+        cache_margin_s: 30,
+        skew_ms: 0,
+        skew_days: None,
+        prewarm_age_ms: Some(200_000),
+        events,
+    };
+    let summary = run(&scenario, Checks::default()).unwrap();
+    assert!(summary.renewals >= 2 && summary.handed_out > 0, "{summary:?}");
+    assert_eq!(summary.truly_expired_handed_out, 0, "{summary:?}");
 }
