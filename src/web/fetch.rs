@@ -11,13 +11,14 @@ use super::js;
 use super::keeper::{now, BrowserKeeper};
 use crate::core::origin::{is_allowed, scope, Scope};
 use crate::core::replay::{should_replay, Body};
+use crate::core::{Millis, Now};
 use js_sys::{Array, Function, JsString, Object, Promise, Reflect};
 use std::cell::OnceCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{AbortSignal, Headers, ReadableStream, Request, RequestInit, Url};
+use web_sys::{AbortSignal, Headers, ReadableStream, Request, RequestInit, Response, Url};
 
 /// Where requests go and which of them may carry the token.
 pub struct Sender {
@@ -134,7 +135,7 @@ impl AuthFetch {
         js::set(&headers, &self.names.authorization, &header);
         let authed = with_headers(init, &self.names.headers, &headers)?;
         let (body, signal) = body_and_signal(init, None)?;
-        let sent = Sent { input: input.clone(), authed, token, body, signal };
+        let sent = Sent { input: input.clone(), authed, token, body, signal, at: now };
         let promise = sender.send(input, &sent.authed);
         match self.after_send.get() {
             Some(after_send) => Ok(js::then(&promise, after_send.bind1(&JsValue::NULL, &sent.to_js()).as_ref())),
@@ -144,6 +145,7 @@ impl AuthFetch {
 
     /// A response to a request that carried the token: as it is, or the promise of its replay.
     fn after_send(self: Rc<Self>, sent: Sent, response: JsValue) -> JsValue {
+        self.read_server_date(&response, sent.at);
         let status = Reflect::get(&response, &self.names.status).ok().and_then(|status| status.as_f64()).unwrap_or(0.0);
         if !should_replay(status as u16, sent.body_kind(), self.sender.retry_unauthorized) {
             return response;
@@ -153,7 +155,12 @@ impl AuthFetch {
 
     /// The path for everything but the fast one: the caller's headers merged, waiting for a token
     /// if none is usable.
-    async fn authenticated(self: Rc<Self>, input: JsValue, init: JsValue, own_headers: JsValue) -> Result<JsValue, JsValue> {
+    async fn authenticated(
+        self: Rc<Self>,
+        input: JsValue,
+        init: JsValue,
+        own_headers: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let request = input.dyn_ref::<Request>().cloned();
         let source = match (&request, own_headers.is_undefined()) {
             (Some(request), true) => request.headers().into(),
@@ -170,13 +177,27 @@ impl AuthFetch {
         let token = self.keeper.clone().current(signal.clone(), true).await?;
         let _ = headers.set("Authorization", &String::from(self.keeper.header(&token)));
         let authed = with_headers(&init, &self.names.headers, &headers)?;
+        let at = now();
         let response = JsFuture::from(self.sender.send(&input, &authed)).await?;
-        let sent = Sent { input, authed, token, body, signal };
+        self.read_server_date(&response, at);
+        let sent = Sent { input, authed, token, body, signal, at };
         let status = Reflect::get(&response, &self.names.status).ok().and_then(|status| status.as_f64()).unwrap_or(0.0);
         if !should_replay(status as u16, sent.body_kind(), self.sender.retry_unauthorized) {
             return Ok(response);
         }
         self.replay(response, sent).await
+    }
+
+    /// Hands the response's `Date` header, if it has one the browser can parse, to the keeper as
+    /// the backend's clock (`sent`: when the request left). Only allowed origins' responses come
+    /// here; a cross-origin one shows `Date` only if it lists it in `Access-Control-Expose-Headers`.
+    fn read_server_date(&self, response: &JsValue, sent: Now) {
+        let Some(response) = response.dyn_ref::<Response>() else { return };
+        let Ok(Some(date)) = response.headers().get("date") else { return };
+        let date_ms = js_sys::Date::parse(&date);
+        if date_ms.is_finite() {
+            self.keeper.server_time(sent, now(), date_ms as Millis);
+        }
     }
 
     /// Sends the request again with a new token after a 401 (the core said to replay it).
@@ -205,13 +226,18 @@ struct Sent {
     token: JsString,
     body: JsValue,
     signal: Option<AbortSignal>,
+    /// When it was sent.
+    at: Now,
 }
 
 impl Sent {
     /// As one JavaScript array, bound to the response handler.
     fn to_js(&self) -> Array {
         let signal = self.signal.as_ref().map_or(JsValue::UNDEFINED, JsValue::from);
-        Array::of5(&self.input, &self.authed, &self.token, &self.body, &signal)
+        let sent = Array::of5(&self.input, &self.authed, &self.token, &self.body, &signal);
+        sent.push(&(self.at.wall as f64).into());
+        sent.push(&(self.at.mono as f64).into());
+        sent
     }
 
     /// Back from [`Sent::to_js`] (an array of ours: nothing here can throw).
@@ -222,6 +248,10 @@ impl Sent {
             token: sent.get(2).unchecked_into(),
             body: sent.get(3),
             signal: sent.get(4).dyn_into().ok(),
+            at: Now {
+                wall: sent.get(5).as_f64().unwrap_or_default() as Millis,
+                mono: sent.get(6).as_f64().unwrap_or_default() as Millis,
+            },
         }
     }
 
@@ -262,4 +292,3 @@ fn body_and_signal(init: &JsValue, request: Option<&Request>) -> Result<(JsValue
     };
     Ok((body, signal))
 }
-

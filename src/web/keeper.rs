@@ -15,7 +15,7 @@ use super::{claims, js};
 use crate::core::error::Error;
 use crate::core::keeper::{self as core_keeper, AskId, Keeper, Notice, Release, Settings, Step};
 use crate::core::source::failure;
-use crate::core::Millis;
+use crate::core::{Millis, Now};
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, JsString, Object, Promise};
 use std::cell::RefCell;
@@ -24,10 +24,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
-/// The page's clock.
-pub fn now() -> Millis {
-    js_sys::Date::now() as Millis
-}
+pub use super::clock::now;
 
 /// What stays fixed for the keeper's life.
 pub struct Config {
@@ -35,6 +32,8 @@ pub struct Config {
     pub source: Source,
     /// The `Authorization` scheme.
     pub scheme: String,
+    /// The longest a caller waits for a token (`timeoutMs`).
+    pub timeout: Millis,
 }
 
 /// Which listeners: `subscribe`'s events, or every snapshot change (React's hook).
@@ -114,7 +113,7 @@ impl BrowserKeeper {
 
     /// Re-checks freshness at `now` (also for a request or a caller looking for a token);
     /// returns whether the held token is usable then.
-    pub fn check(self: &Rc<Self>, now: Millis) -> bool {
+    pub fn check(self: &Rc<Self>, now: Now) -> bool {
         let (step, usable) = {
             let mut state = self.state.borrow_mut();
             let step = state.keeper.tick(now);
@@ -151,7 +150,7 @@ impl BrowserKeeper {
     }
 
     /// The held token and its `Authorization` value, if the token is usable at `now`.
-    pub fn usable(&self, now: Millis) -> Option<(JsString, JsString)> {
+    pub fn usable(&self, now: Now) -> Option<(JsString, JsString)> {
         let state = self.state.borrow();
         state.keeper.usable(now).and(state.token.clone())
     }
@@ -161,20 +160,31 @@ impl BrowserKeeper {
         JsString::from(self.config.scheme.as_str()).concat(&" ".into()).concat(token)
     }
 
-    /// A token that is usable now, waiting for the keeper if none is; `signal` cancels only this
-    /// caller's wait (`as_fetch`: with the signal's own reason, like `fetch`; else `aborted`).
+    /// A token that is usable now, waiting for the keeper if none is, but never longer than
+    /// `timeoutMs` (the core says whether waiting can help: `Keeper::may_wait`); `signal` cancels
+    /// only this caller's wait (`as_fetch`: with the signal's own reason, like `fetch`; else
+    /// `aborted`).
     pub async fn current(self: Rc<Self>, signal: Option<AbortSignal>, as_fetch: bool) -> Result<JsString, JsValue> {
+        let deadline = now().mono.saturating_add(self.config.timeout);
         loop {
             let now = now();
             self.check(now);
             if let Some((token, _)) = self.usable(now) {
                 return Ok(token);
             }
-            if let Some(error) = self.stopped_by() {
+            let may_wait = self.state.borrow().keeper.may_wait(now, deadline);
+            if let Err(error) = may_wait {
                 return Err(error::to_js(&error));
             }
-            JsFuture::from(self.wait(signal.as_ref(), as_fetch)).await?;
+            JsFuture::from(self.wait(signal.as_ref(), as_fetch, deadline)).await?;
         }
+    }
+
+    /// A response from an allowed origin carried a `Date` header (`date_ms`): the backend's clock,
+    /// a hint the core may bound its estimate of the issuer's clock with.
+    pub fn server_time(self: &Rc<Self>, sent: Now, received: Now, date_ms: Millis) {
+        let step = self.state.borrow_mut().keeper.server_time(sent, received, date_ms);
+        self.apply(step);
     }
 
     /// The decoded, unverified claims of the held token (`undefined` if none).
@@ -197,7 +207,7 @@ impl BrowserKeeper {
             let snapshot = Snapshot {
                 status: keeper.status().as_str(),
                 claims: state.claims.clone(),
-                expires_at: keeper.expires_at_page_time().map(|at| at as f64),
+                expires_at: keeper.expires_at_page_time(now()).map(|at| at as f64),
                 error,
             };
             (version, snapshot)
@@ -243,8 +253,9 @@ impl BrowserKeeper {
         self.state.borrow_mut().listeners.clear();
     }
 
-    /// A promise that settles at the keeper's next release, or rejects when `signal` aborts.
-    fn wait(self: &Rc<Self>, signal: Option<&AbortSignal>, as_fetch: bool) -> Promise {
+    /// A promise that settles at the keeper's next release, or rejects when `signal` aborts or the
+    /// caller's `deadline` (monotonic) passes.
+    fn wait(self: &Rc<Self>, signal: Option<&AbortSignal>, as_fetch: bool, deadline: Millis) -> Promise {
         if let Some(signal) = signal.filter(|signal| signal.aborted()) {
             return Promise::reject(&abort_reason(signal, as_fetch));
         }
@@ -259,7 +270,16 @@ impl BrowserKeeper {
                     }
                 })
             });
-            self.state.borrow_mut().waiters.add(resolve, reject, abort);
+            let weak = Rc::downgrade(self);
+            let deadline = timer::wake_at(deadline, now().mono, move || {
+                let Some(keeper) = weak.upgrade() else { return };
+                let removed = keeper.state.borrow_mut().waiters.remove(id);
+                if let Some(waiter) = removed {
+                    let error = keeper.state.borrow().keeper.wait_timed_out(now());
+                    waiter.settle(Some(&error::to_js(&error)));
+                }
+            });
+            self.state.borrow_mut().waiters.add(resolve, reject, abort, deadline);
         };
         Promise::new(&mut executor)
     }
@@ -293,7 +313,7 @@ impl BrowserKeeper {
         let todo = self.read_out(step);
         if let Some(wake_at) = todo.timer {
             let weak = Rc::downgrade(self);
-            let timer = wake_at.map(|at| timer::wake_at(at, now(), move || tick(&weak)));
+            let timer = wake_at.map(|at| timer::wake_at(at, now().mono, move || tick(&weak)));
             let replaced = core::mem::replace(&mut self.state.borrow_mut().timer, timer);
             drop(replaced);
         }
@@ -339,7 +359,7 @@ impl BrowserKeeper {
             todo.events.push(match notice {
                 Notice::Renewed => Event::Renewed {
                     claims: state.claims.clone(),
-                    expires_at: state.keeper.expires_at_page_time().map_or(f64::NAN, |at| at as f64),
+                    expires_at: state.keeper.expires_at_page_time(now()).map_or(f64::NAN, |at| at as f64),
                 },
                 Notice::Failed(error) => Event::Error { error: error::to_js(&error) },
                 Notice::Expired => Event::Expired,

@@ -10,6 +10,7 @@
 
 mod auth;
 mod claims;
+mod clock;
 mod error;
 mod fetch;
 mod js;
@@ -63,7 +64,8 @@ fn start(options: &JsValue) -> Result<JsValue, Error> {
     let fetch = options.fetch.or_else(|| js::get(&js_sys::global(), "fetch").ok().and_then(|f| f.dyn_into().ok()));
     let sender = Sender { fetch, base, allowed, base_allowed, retry_unauthorized: options.retry_unauthorized };
     let source = options.get_token.map_or(Source::Bridge, Source::Option);
-    let keeper = BrowserKeeper::start(options.settings, Config { source, scheme: options.scheme });
+    let config = Config { source, scheme: options.scheme, timeout: options.settings.timeout };
+    let keeper = BrowserKeeper::start(options.settings, config);
     Ok(ConnectAuth::into_js(keeper.clone(), AuthFetch::new(keeper, sender)))
 }
 

@@ -5,14 +5,14 @@ use crate::core::keeper::timer_delay;
 use crate::core::Millis;
 use gloo_timers::callback::Timeout;
 
-/// Starts a timer that calls `wake` at page time `at` (`now` is the page time now); the delay is
-/// clamped to what a browser timer can wait ([`timer_delay`]).
+/// Starts a timer that calls `wake` at monotonic time `at` (`now_mono` is the monotonic clock
+/// now); the delay is clamped to what a browser timer can wait ([`timer_delay`]).
 ///
 /// ```ignore
-/// let timer = timer::wake_at(step_wake_at, Date::now() as i64, move || keeper.tick());
+/// let timer = timer::wake_at(step.wake_at, clock::now().mono, move || keeper.tick());
 /// drop(timer); // cancelled
 /// ```
 #[must_use = "the timer is cancelled when dropped"]
-pub fn wake_at(at: Millis, now: Millis, wake: impl FnOnce() + 'static) -> Timeout {
-    Timeout::new(timer_delay(at, now), wake)
+pub fn wake_at(at: Millis, now_mono: Millis, wake: impl FnOnce() + 'static) -> Timeout {
+    Timeout::new(timer_delay(at, now_mono), wake)
 }

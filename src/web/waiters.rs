@@ -1,8 +1,9 @@
 //! Callers waiting for the keeper's next answer (`token()` or `fetch` with no usable token): each
 //! is a promise settled when the keeper releases them, or rejected alone when its own
-//! `AbortSignal` fires.
+//! `AbortSignal` fires or its wait reaches `timeoutMs`.
 
 use super::listener::Listener;
+use gloo_timers::callback::Timeout;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
@@ -13,6 +14,8 @@ pub struct Waiter {
     reject: Function,
     /// Removed when the waiter is settled or dropped.
     _abort: Option<Listener>,
+    /// Rejects the caller when its wait reaches `timeoutMs`; cancelled when it is settled or dropped.
+    _deadline: Timeout,
 }
 
 impl Waiter {
@@ -39,14 +42,14 @@ pub struct Waiters {
 }
 
 impl Waiters {
-    /// Adds a caller; `abort` is the listener that removes it again.
+    /// Adds a caller; `abort` and `deadline` are what remove it again.
     ///
     /// ```ignore
-    /// let id = waiters.add(resolve, reject, Some(abort_listener));
+    /// let id = waiters.add(resolve, reject, Some(abort_listener), deadline_timer);
     /// ```
-    pub fn add(&mut self, resolve: Function, reject: Function, abort: Option<Listener>) -> u64 {
+    pub fn add(&mut self, resolve: Function, reject: Function, abort: Option<Listener>, deadline: Timeout) -> u64 {
         self.next_id += 1;
-        self.waiting.push(Waiter { id: self.next_id, resolve, reject, _abort: abort });
+        self.waiting.push(Waiter { id: self.next_id, resolve, reject, _abort: abort, _deadline: deadline });
         self.next_id
     }
 
