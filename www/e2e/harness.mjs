@@ -1,5 +1,5 @@
 // Shared setup of the end-to-end suite (node --test www/e2e/): a headless Chromium, the simulated
-// Connect world (www/sim: real atlassian-connect-js bridge, ACE-exact backend, virtual server clock),
+// Connect world (www/sim: real atlassian-connect-js bridge, atlassian-connect-express backend, virtual server clock),
 // the add-on page under test inside the host page, and helpers that move the page clock
 // (Playwright page.clock) and the server clock together or apart.
 //

@@ -2,33 +2,38 @@
 //   now() = Date.now() + shiftMs
 // Minting (iat/exp), the host's token cache, failUntil and token verification all read it,
 // so a test can move server time (e.g. "the laptop slept for an hour") without touching Date.
+// The shift lives in a SharedArrayBuffer: the ACE worker's Date reads it (virtual-date.js).
 
 export function createClock() {
-  let shiftMs = 0;
+  const shared = new SharedArrayBuffer(8);
+  const cell = new Float64Array(shared);
   return {
+    /** The shift cell (one float64, ms) for the ACE worker's Date. */
+    sharedShift: shared,
     /** Current virtual time in milliseconds. */
     now() {
-      return Date.now() + shiftMs;
+      return Date.now() + cell[0];
     },
     /** Current virtual time in whole seconds (like moment().utc().unix() in ACE). */
     nowSeconds() {
-      return Math.floor((Date.now() + shiftMs) / 1000);
+      return Math.floor((Date.now() + cell[0]) / 1000);
     },
     /** Set the absolute shift from real time. */
     setShift(ms) {
-      shiftMs = toNumber(ms, 'shiftMs');
+      cell[0] = toNumber(ms, 'shiftMs');
       return this.state();
     },
     /** Move virtual time forward (or back, with a negative value). */
     advance(ms) {
-      shiftMs += toNumber(ms, 'advanceMs');
+      cell[0] += toNumber(ms, 'advanceMs');
       return this.state();
     },
     reset() {
-      shiftMs = 0;
+      cell[0] = 0;
       return this.state();
     },
     state() {
+      const shiftMs = cell[0];
       const now = Date.now() + shiftMs;
       return { now, nowSeconds: Math.floor(now / 1000), shiftMs, realNow: now - shiftMs };
     },

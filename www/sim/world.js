@@ -7,6 +7,7 @@ import { createClock } from './clock.js';
 import { DEFAULT_TENANT, mintContextToken, sign, contextClaims } from './mint.js';
 import { createTokenService } from './token-service.js';
 import { createBackend } from './backend.js';
+import { startAce } from './ace-server.js';
 import { createControlApi } from './control-api.js';
 import { createHostServer } from './host-server.js';
 import { createAddonHandler } from './addon-server.js';
@@ -38,7 +39,11 @@ export async function startWorld(opts = {}) {
   const origins = {};
 
   const tokenService = createTokenService({ clock, tenants, baseUrl: () => origins.hostOrigin });
-  const backend = createBackend({ clock, tenants });
+  const backend = createBackend({ clock });
+  // The backend's verifier is the real atlassian-connect-express in a worker whose Date follows
+  // `clock`. It loads while the servers below start.
+  const ace = startAce({ shiftBuffer: clock.sharedShift, rejectNextBuffer: backend.rejectNextBuffer });
+  backend.setAce(ace);
   const third = createThirdRecorder({ clock });
 
   const control = {
@@ -108,6 +113,8 @@ export async function startWorld(opts = {}) {
       connectHostJs: path.join(ACJS_DIST, 'connect-host.js'),
     });
     origins.hostOrigin = `http://127.0.0.1:${await start(hostServer, opts.hostPort, '127.0.0.1')}`;
+    const aceReady = ace.install(tenants, origins.hostOrigin);
+    aceReady.catch(() => {});
 
     // ADD-ON (SPA + API)
     const mounts = Object.entries(opts.staticDirs || {}).map(([prefix, dir]) => ({
@@ -143,8 +150,10 @@ export async function startWorld(opts = {}) {
     } else {
       origins.httpsOrigin = null;
     }
+    await aceReady;
   } catch (e) {
     await Promise.all(servers.map(closeServer));
+    await ace.close();
     throw e;
   }
 
@@ -170,6 +179,7 @@ export async function startWorld(opts = {}) {
       closed = true;
       tokenService.dropHung();
       await Promise.all(servers.map(closeServer));
+      await ace.close();
     },
   };
 }
