@@ -1,6 +1,12 @@
 // Main-thread side of the ACE backend: starts ace-worker.js and forwards requests to it.
-import { Worker } from 'node:worker_threads';
+// The transport is a MessagePort, not a TCP socket: each forwarded request is an HTTP/1.1 exchange
+// between node:http's client here and ACE's express server there (the worker injects the connection
+// with server.emit('connection', duplex)), with the bytes carried by postMessage, one message each
+// way. Each socket write or cross-thread message costs a wake-up, and the soak suite makes 17,000
+// requests, so that count is most of what ACE adds to the suite's time.
+import { Worker, MessageChannel } from 'node:worker_threads';
 import http from 'node:http';
+import { Duplex } from 'node:stream';
 
 const WORKER = new URL('./ace-worker.js', import.meta.url);
 
@@ -12,16 +18,47 @@ const WORKER = new URL('./ace-worker.js', import.meta.url);
  * @param {SharedArrayBuffer} o.rejectNextBuffer  the rejectNext counter (backend.js)
  */
 export function startAce({ shiftBuffer, rejectNextBuffer }) {
-  const worker = new Worker(WORKER, { workerData: { shiftBuffer, rejectNextBuffer } });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  let port = null;
+  const { port1: wire, port2 } = new MessageChannel();
+  const worker = new Worker(WORKER, { workerData: { shiftBuffer, rejectNextBuffer, wire: port2 }, transferList: [port2] });
+  const connections = new Map();
+  let nextId = 1;
+  // One message each way per request: the request's bytes once node:http has written all of them,
+  // the response's bytes once ACE's server has closed the connection (Connection: close).
+  wire.on('message', ({ id, data }) => {
+    const c = connections.get(id);
+    if (!c) return;
+    connections.delete(id);
+    if (data) c.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    c.push(null);
+  });
+  wire.unref();
+  /** A client-side connection to ACE's HTTP server that buffers until the request is complete. */
+  const connect = () => {
+    const id = nextId++;
+    const chunks = [];
+    const c = new Duplex({
+      read() {},
+      write(chunk, encoding, callback) {
+        chunks.push(chunk);
+        callback();
+      },
+      writev(list, callback) {
+        for (const x of list) chunks.push(x.chunk);
+        callback();
+      },
+      destroy(err, callback) {
+        connections.delete(id);
+        callback(err);
+      },
+    });
+    c.flushRequest = () => sendOver(wire, id, Buffer.concat(chunks));
+    connections.set(id, c);
+    return c;
+  };
   let failure = null;
   const ready = new Promise((resolve, reject) => {
     worker.on('message', (m) => {
-      if (m.type === 'ready') {
-        port = m.port;
-        resolve(port);
-      } else if (m.type === 'error') reject(new Error(`ACE worker: ${m.error}`));
+      if (m.type === 'ready') resolve(); else if (m.type === 'error') reject(new Error(`ACE worker: ${m.error}`));
     });
     worker.once('error', (e) => {
       failure = e;
@@ -47,19 +84,35 @@ export function startAce({ shiftBuffer, rejectNextBuffer }) {
     forward(r) {
       if (failure) return Promise.reject(failure);
       return new Promise((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port, agent, method: r.method, path: r.path, headers: r.headers }, (res) => {
+        let socket;
+        const createConnection = () => (socket = connect());
+        const headers = { ...r.headers, connection: 'close' };
+        const req = http.request({ createConnection, method: r.method, path: r.path, headers }, (res) => {
           const chunks = [];
           res.on('data', (c) => chunks.push(c));
           res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
           res.on('error', reject);
         });
         req.on('error', reject);
-        req.end(r.body);
+        req.on('finish', () => socket.flushRequest());
+        if (r.body && r.body.length) req.end(r.body);
+        else req.end();
       });
     },
     async close() {
-      agent.destroy();
+      for (const c of connections.values()) c.destroy();
+      wire.close();
       await worker.terminate();
     },
   };
+}
+
+/**
+ * Sends bytes over the wire. A Buffer is usually a view into an 8 KiB pool, and postMessage would
+ * copy the whole pool: copy the bytes into their own ArrayBuffer and transfer it instead.
+ */
+function sendOver(wire, id, chunk) {
+  const bytes = new Uint8Array(chunk.byteLength);
+  bytes.set(chunk);
+  wire.postMessage({ id, data: bytes }, [bytes.buffer]);
 }

@@ -16,6 +16,7 @@
 //     turns into the counters and removes.
 import { workerData, parentPort } from 'node:worker_threads';
 import http from 'node:http';
+import { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
 import { installVirtualDate } from './virtual-date.js';
 import { tokenHash } from './http-util.js';
@@ -166,7 +167,7 @@ function simulatedFaults(req, res, next) {
     if (n <= 0) break;
     if (Atomics.compareExchange(rejectNext, 0, n, n - 1) === n) return rejectLikeAce(res, 401, knobs.rejectMessage);
   }
-  if ((knobs.revoked || []).includes(tokenHash(token))) return rejectLikeAce(res, 401, 'Token revoked (simulated)');
+  if (knobs.revoked && knobs.revoked.length && knobs.revoked.includes(tokenHash(token))) return rejectLikeAce(res, 401, 'Token revoked (simulated)');
   next();
 }
 
@@ -239,8 +240,31 @@ app.use((err, req, res, next) => {
 
 // ---- tenants and start ----------------------------------------------------------------------------
 
+// Connections come over the MessagePort from ace-server.js, one per forwarded request.
 const server = http.createServer(app);
-server.keepAliveTimeout = 60_000;
+const wire = workerData.wire;
+wire.on('message', ({ id, data }) => {
+  const chunks = [];
+  const c = new Duplex({
+    read() {},
+    write(chunk, encoding, callback) {
+      chunks.push(chunk);
+      callback();
+    },
+    writev(list, callback) {
+      for (const x of list) chunks.push(x.chunk);
+      callback();
+    },
+    final(callback) {
+      // The server closes the connection after its answer (the request says Connection: close).
+      sendOver(wire, id, Buffer.concat(chunks));
+      callback();
+    },
+  });
+  server.emit('connection', c);
+  c.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+});
+
 parentPort.on('message', async (msg) => {
   try {
     if (msg.type === 'install') {
@@ -248,8 +272,7 @@ parentPort.on('message', async (msg) => {
       for (const t of msg.tenants) {
         await addon.settings.set('clientInfo', clientInfo(t, msg.baseUrl), t.clientKey);
       }
-      if (!server.listening) await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-      parentPort.postMessage({ type: 'ready', port: server.address().port });
+      parentPort.postMessage({ type: 'ready' });
     }
   } catch (e) {
     parentPort.postMessage({ type: 'error', error: String(e && e.stack ? e.stack : e) });
@@ -262,4 +285,14 @@ function escapeHtml(s) {
 }
 function unescapeHtml(s) {
   return String(s).replace(/&(amp|lt|gt|quot|#39);/g, (m, e) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]);
+}
+
+/**
+ * Sends bytes over the wire. A Buffer is usually a view into an 8 KiB pool, and postMessage would
+ * copy the whole pool: copy the bytes into their own ArrayBuffer and transfer it instead.
+ */
+function sendOver(wire, id, chunk) {
+  const bytes = new Uint8Array(chunk.byteLength);
+  bytes.set(chunk);
+  wire.postMessage({ id, data: bytes }, [bytes.buffer]);
 }
