@@ -1,6 +1,6 @@
 // The add-on's backend: its CORS policy, counters, knobs, and a log of every request the add-on-side
-// servers receive (for secrecy tests). /api/* is decided by the real atlassian-connect-express in a
-// worker thread (ace-worker.js): this module forwards each API request there and counts what ACE did.
+// servers receive (for secrecy tests). /api/* is decided by the real atlassian-connect-express
+// (ace-backend.js): this module hands each API request to it and counts what ACE did.
 // One backend instance is shared by the add-on server, the second API origin and the HTTPS/HTTP2 origin.
 import { readBody, send, sendJson, tokenHash, jwtHashesIn } from './http-util.js';
 
@@ -25,9 +25,6 @@ const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-e
  * @param {{forward: Function}} [o.ace]  from startAce(); set later with setAce()
  */
 export function createBackend({ clock, ace = null }) {
-  // rejectNext is a counter the ACE worker decrements (Atomics) when a request carries a token.
-  const rejectNextBuffer = new SharedArrayBuffer(4);
-  const rejectNextCell = new Int32Array(rejectNextBuffer);
   let allowedOrigins = new Set();
   let knobs;
   let revoked;
@@ -36,7 +33,6 @@ export function createBackend({ clock, ace = null }) {
 
   function reset() {
     knobs = { ...ADDON_DEFAULTS };
-    Atomics.store(rejectNextCell, 0, 0);
     revoked = new Set();
     stats = { accepted: 0, rejected: 0, noToken: 0, byServer: {}, perToken: {}, reasons: {} };
     log = [];
@@ -56,15 +52,14 @@ export function createBackend({ clock, ace = null }) {
       } else if (typeof ADDON_DEFAULTS[k] === 'number') {
         const n = Number(v);
         if (!Number.isFinite(n)) throw new TypeError(`addon knob ${k} must be a number`);
-        if (k === 'rejectNext') Atomics.store(rejectNextCell, 0, Math.max(0, Math.trunc(n)));
-        else knobs[k] = n;
+        knobs[k] = n;
       } else knobs[k] = String(v);
     }
     return currentKnobs();
   }
 
   function currentKnobs() {
-    return { ...knobs, rejectNext: Atomics.load(rejectNextCell, 0), revoked: [...revoked] };
+    return { ...knobs, revoked: [...revoked] };
   }
 
   /** Record a request (any path) as it arrives; status is filled in when the response ends. */
@@ -113,7 +108,19 @@ export function createBackend({ clock, ace = null }) {
     if (reason) stats.reasons[reason] = (stats.reasons[reason] || 0) + 1;
   }
 
-  /** Handle /api/* (and its CORS preflight). */
+  /** What ACE did with one request, into the request log and the counters. */
+  function counted(serverName, entry, outcome) {
+    entry.tokenSource = outcome.source || null;
+    entry.tokenHash = outcome.tokenHash || null;
+    if (!outcome.api) return;
+    if (!outcome.tokenHash) stats.noToken++;
+    count(serverName, outcome.outcome, outcome.tokenHash, outcome.claims, outcome.reason);
+  }
+
+  /**
+   * Handle /api/* (and its CORS preflight): HTTP/1.1 requests go to ACE's express app as they are;
+   * HTTP/2 ones (the https origin) are read here and forwarded over HTTP/1.1.
+   */
   async function handleApi(serverName, req, res, entry) {
     const cors = corsHeaders(req);
     if (req.method === 'OPTIONS') {
@@ -126,6 +133,16 @@ export function createBackend({ clock, ace = null }) {
         });
       }
       send(res, 204, '', headers);
+      return;
+    }
+    if (req.httpVersionMajor === 1) {
+      res.setHeader('Cache-Control', 'no-store');
+      for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
+      ace.handle(req, res, (outcome, rawBody) => {
+        entry.bodyLength = rawBody ? rawBody.length : 0;
+        entry.jwtHashesInBody = rawBody ? jwtHashesIn(rawBody.toString('utf8')) : [];
+        counted(serverName, entry, outcome);
+      });
       return;
     }
     const raw = await readBody(req);
@@ -141,19 +158,10 @@ export function createBackend({ clock, ace = null }) {
     if (raw.length || 'content-length' in req.headers || 'transfer-encoding' in req.headers || req.httpVersionMajor === 2) {
       headers['content-length'] = String(raw.length);
     }
-    const { qshCheck, rejectMessage } = knobs;
-    headers['x-sim-knobs'] = Buffer.from(JSON.stringify({ qshCheck, rejectMessage, revoked: [...revoked] })).toString('base64url');
     headers['x-sim-http-version'] = req.httpVersion;
 
     const answer = await ace.forward({ method: req.method, path: req.url, headers, body: raw });
-    const outcome = JSON.parse(Buffer.from(String(answer.headers['x-sim-outcome'] || 'e30'), 'base64url').toString('utf8'));
-    entry.tokenSource = outcome.source || null;
-    entry.tokenHash = outcome.tokenHash || null;
-    if (outcome.api) {
-      if (!outcome.tokenHash) stats.noToken++;
-      count(serverName, outcome.outcome, outcome.tokenHash, outcome.claims, outcome.reason);
-      if (outcome.outcome === 'accepted' && knobs.delayMs > 0) await new Promise((r) => setTimeout(r, knobs.delayMs));
-    }
+    counted(serverName, entry, JSON.parse(Buffer.from(String(answer.headers['x-sim-outcome'] || 'e30'), 'base64url').toString('utf8')));
 
     const out = {};
     for (const [name, value] of Object.entries(answer.headers)) {
@@ -175,8 +183,17 @@ export function createBackend({ clock, ace = null }) {
     },
     allowedOrigins: () => [...allowedOrigins],
     knobs: currentKnobs,
-    /** The shared rejectNext counter, for startAce(). */
-    rejectNextBuffer,
+    /** What ACE's app asks of the knobs (ace-backend.js), read as each request arrives. */
+    faults: {
+      knobs: () => knobs,
+      /** Takes one of the rejectNext answers, if any is left. */
+      takeRejectNext() {
+        if (knobs.rejectNext <= 0) return false;
+        knobs.rejectNext--;
+        return true;
+      },
+      isRevoked: (hash) => revoked.has(hash),
+    },
     setAce(a) {
       ace = a;
     },

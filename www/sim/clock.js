@@ -1,39 +1,35 @@
 // One virtual clock shared by every server of the world.
 //   now() = Date.now() + shiftMs
-// Minting (iat/exp), the host's token cache, failUntil and token verification all read it,
+// Minting (iat/exp), the host's token cache, failUntil and ACE's token verification all read it,
 // so a test can move server time (e.g. "the laptop slept for an hour") without touching Date.
-// The shift lives in a SharedArrayBuffer: the ACE worker's Date reads it (virtual-date.js).
+// ACE reads it too, through the moment.now hook (ace-backend.js).
 
 export function createClock() {
-  const shared = new SharedArrayBuffer(8);
-  const cell = new Float64Array(shared);
+  let shiftMs = 0;
   return {
-    /** The shift cell (one float64, ms) for the ACE worker's Date. */
-    sharedShift: shared,
     /** Current virtual time in milliseconds. */
     now() {
-      return Date.now() + cell[0];
+      return Date.now() + shiftMs;
     },
     /** Current virtual time in whole seconds (like moment().utc().unix() in ACE). */
     nowSeconds() {
-      return Math.floor((Date.now() + cell[0]) / 1000);
+      return Math.floor((Date.now() + shiftMs) / 1000);
     },
     /** Set the absolute shift from real time. */
     setShift(ms) {
-      cell[0] = toNumber(ms, 'shiftMs');
+      shiftMs = toNumber(ms, 'shiftMs');
       return this.state();
     },
     /** Move virtual time forward (or back, with a negative value). */
     advance(ms) {
-      cell[0] += toNumber(ms, 'advanceMs');
+      shiftMs += toNumber(ms, 'advanceMs');
       return this.state();
     },
     reset() {
-      cell[0] = 0;
+      shiftMs = 0;
       return this.state();
     },
     state() {
-      const shiftMs = cell[0];
       const now = Date.now() + shiftMs;
       return { now, nowSeconds: Math.floor(now / 1000), shiftMs, realNow: now - shiftMs };
     },

@@ -7,7 +7,7 @@ import { createClock } from './clock.js';
 import { DEFAULT_TENANT, mintContextToken, sign, contextClaims } from './mint.js';
 import { createTokenService } from './token-service.js';
 import { createBackend } from './backend.js';
-import { startAce } from './ace-server.js';
+import { startAce } from './ace-backend.js';
 import { createControlApi } from './control-api.js';
 import { createHostServer } from './host-server.js';
 import { createAddonHandler } from './addon-server.js';
@@ -40,10 +40,7 @@ export async function startWorld(opts = {}) {
 
   const tokenService = createTokenService({ clock, tenants, baseUrl: () => origins.hostOrigin });
   const backend = createBackend({ clock });
-  // The backend's verifier is the real atlassian-connect-express in a worker whose Date follows
-  // `clock`. It loads while the servers below start.
-  const ace = startAce({ shiftBuffer: clock.sharedShift, rejectNextBuffer: backend.rejectNextBuffer });
-  backend.setAce(ace);
+  let ace = null;
   const third = createThirdRecorder({ clock });
 
   const control = {
@@ -113,8 +110,9 @@ export async function startWorld(opts = {}) {
       connectHostJs: path.join(ACJS_DIST, 'connect-host.js'),
     });
     origins.hostOrigin = `http://127.0.0.1:${await start(hostServer, opts.hostPort, '127.0.0.1')}`;
-    const aceReady = ace.install(tenants, origins.hostOrigin);
-    aceReady.catch(() => {});
+    // The backend's verifier: the real atlassian-connect-express, on `clock` (ace-backend.js).
+    ace = await startAce({ clock, faults: backend.faults, tenants, baseUrl: () => origins.hostOrigin });
+    backend.setAce(ace);
 
     // ADD-ON (SPA + API)
     const mounts = Object.entries(opts.staticDirs || {}).map(([prefix, dir]) => ({
@@ -150,10 +148,9 @@ export async function startWorld(opts = {}) {
     } else {
       origins.httpsOrigin = null;
     }
-    await aceReady;
   } catch (e) {
     await Promise.all(servers.map(closeServer));
-    await ace.close();
+    await ace?.close();
     throw e;
   }
 
