@@ -34,6 +34,9 @@ export const PLACEHOLDER_DIR = path.join(HERE, 'placeholder');
  */
 export async function startWorld(opts = {}) {
   const clock = createClock();
+  // openssl runs in a child process: start it before loading ACE, which keeps this thread busy.
+  const certificate = opts.https !== false ? makeSelfSignedCert() : null;
+  certificate?.catch(() => {});
   const tenant = { ...DEFAULT_TENANT, ...(opts.tenant || {}) };
   const tenants = [tenant];
   const origins = {};
@@ -141,7 +144,7 @@ export async function startWorld(opts = {}) {
 
     // HTTPS / HTTP2 API origin
     if (opts.https !== false) {
-      const { key, cert } = await makeSelfSignedCert();
+      const { key, cert } = await certificate;
       const httpsHandler = createAddonHandler({ name: 'https', backend, handleControl });
       const httpsPort = await startLocalhost(() => createHttpsServer({ handler: httpsHandler, key, cert }), opts.httpsPort);
       origins.httpsOrigin = `https://localhost:${httpsPort}`;
