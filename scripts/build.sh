@@ -11,6 +11,6 @@ wasm-bindgen --target web --no-typescript --encode-into always --out-dir "$out" 
 node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features --enable-bulk-memory \
   --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types \
   --enable-multivalue -o "$out/${crate}_bg.wasm" "$out/${crate}_bg.wasm"
-cp js/index.js js/index.d.ts js/keeper.js js/source.js js/claims.js js/react.js js/react.d.ts js/package.json README.md "$out/"
+cp js/index.js js/index.d.ts js/keeper.js js/source.js js/claims.js js/react.js js/react.d.ts js/package.json README.md LICENSE CHANGELOG.md "$out/"
 rm -rf pkg.old && { [ ! -d pkg ] || mv pkg pkg.old; } && mv "$out" pkg && rm -rf pkg.old
 echo "built pkg/"
