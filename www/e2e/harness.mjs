@@ -1,5 +1,5 @@
 // Shared setup of the end-to-end suite (node --test www/e2e/): a headless Chromium, the simulated
-// Connect world (www/sim: real atlassian-connect-js bridge, ACE-exact backend, virtual server clock),
+// Connect world (www/sim: real atlassian-connect-js bridge, atlassian-connect-express backend, virtual server clock),
 // the add-on page under test inside the host page, and helpers that move the page clock
 // (Playwright page.clock) and the server clock together or apart.
 //
@@ -98,15 +98,17 @@ export async function startEnv(o = {}) {
   }
   const staticDirs = { '/pkg/': PKG_DIR };
   for (const name of AVAILABLE_APPS) staticDirs[APPS[name].prefix] = APPS[name].dir;
-  const world = await startWorld({ staticDirs, host: o.host });
-  let browser;
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  } catch (e) {
-    await world.close();
-    throw e;
+  // Chromium starts while the world loads (atlassian-connect-express takes a few hundred ms).
+  const [world, browser] = await Promise.allSettled([
+    startWorld({ staticDirs, host: o.host }),
+    chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS }),
+  ]);
+  if (world.status === 'rejected' || browser.status === 'rejected') {
+    if (world.status === 'fulfilled') await world.value.close();
+    if (browser.status === 'fulfilled') await browser.value.close().catch(() => {});
+    throw world.status === 'rejected' ? world.reason : browser.reason;
   }
-  return new Env(world, browser);
+  return new Env(world.value, browser.value);
 }
 
 export class Env {

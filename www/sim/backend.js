@@ -1,20 +1,30 @@
-// The add-on's backend: an ACE-like verifying API (/api/*), its CORS policy, counters, knobs,
-// and a log of every request the add-on-side servers receive (for secrecy tests).
+// The add-on's backend: its CORS policy, counters, knobs, and a log of every request the add-on-side
+// servers receive (for secrecy tests). /api/* is decided by the real atlassian-connect-express
+// (ace-backend.js): this module hands each API request to it and counts what ACE did.
 // One backend instance is shared by the add-on server, the second API origin and the HTTPS/HTTP2 origin.
-import { verifyRequest, aceErrorResponse, sessionToken, EXPIRED_MESSAGE } from './verify.js';
 import { readBody, send, sendJson, tokenHash, jwtHashesIn } from './http-util.js';
+
+export const EXPIRED_MESSAGE = 'Authentication request has expired. Try reloading the page.';
 
 export const ADDON_DEFAULTS = Object.freeze({
   rejectNext: 0, // answer 401 to the next N requests that carry a token, whatever the token
   rejectMessage: EXPIRED_MESSAGE,
-  qshCheck: 'context', // 'context': qsh must be "context-qsh"; 'ace': ignore qsh like ACE checkValidToken
+  // 'context': atlassian-connect-spring-boot's @ContextJwt rule in front of ACE (qsh must be
+  // "context-qsh"); 'ace': ACE's checkValidToken() alone (qsh not looked at)
+  qshCheck: 'context',
   delayMs: 0, // answer authenticated API requests this many real ms late
 });
 const KNOBS = new Set([...Object.keys(ADDON_DEFAULTS), 'revoke', 'revokeHash', 'reset']);
 const LOG_MAX = 5000;
+// Not forwarded to ACE (hop-by-hop, HTTP/2 pseudo-headers, the simulator's own) nor copied back.
+const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'http2-settings']);
 
-export function createBackend({ clock, tenants }) {
-  const byClientKey = new Map(tenants.map((t) => [t.clientKey, t]));
+/**
+ * @param {object} o
+ * @param {object} o.clock
+ * @param {{forward: Function}} [o.ace]  from startAce(); set later with setAce()
+ */
+export function createBackend({ clock, ace = null }) {
   let allowedOrigins = new Set();
   let knobs;
   let revoked;
@@ -43,8 +53,12 @@ export function createBackend({ clock, tenants }) {
         const n = Number(v);
         if (!Number.isFinite(n)) throw new TypeError(`addon knob ${k} must be a number`);
         knobs[k] = n;
-      } else knobs[k] = v;
+      } else knobs[k] = String(v);
     }
+    return currentKnobs();
+  }
+
+  function currentKnobs() {
     return { ...knobs, revoked: [...revoked] };
   }
 
@@ -82,20 +96,31 @@ export function createBackend({ clock, tenants }) {
     return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
   }
 
-  function count(serverName, outcome, token, claims, reason) {
+  function count(serverName, outcome, hash, claims, reason) {
     stats[outcome]++;
     const s = (stats.byServer[serverName] ||= { accepted: 0, rejected: 0 });
     s[outcome]++;
-    if (token) {
-      const h = tokenHash(token);
-      const t = (stats.perToken[h] ||= { accepted: 0, rejected: 0 });
+    if (hash) {
+      const t = (stats.perToken[hash] ||= { accepted: 0, rejected: 0 });
       t[outcome]++;
       if (claims) Object.assign(t, { sub: claims.sub, iat: claims.iat, exp: claims.exp });
     }
     if (reason) stats.reasons[reason] = (stats.reasons[reason] || 0) + 1;
   }
 
-  /** Handle /api/* (and its CORS preflight). */
+  /** What ACE did with one request, into the request log and the counters. */
+  function counted(serverName, entry, outcome) {
+    entry.tokenSource = outcome.source || null;
+    entry.tokenHash = outcome.tokenHash || null;
+    if (!outcome.api) return;
+    if (!outcome.tokenHash) stats.noToken++;
+    count(serverName, outcome.outcome, outcome.tokenHash, outcome.claims, outcome.reason);
+  }
+
+  /**
+   * Handle /api/* (and its CORS preflight): HTTP/1.1 requests go to ACE's express app as they are;
+   * HTTP/2 ones (the https origin) are read here and forwarded over HTTP/1.1.
+   */
   async function handleApi(serverName, req, res, entry) {
     const cors = corsHeaders(req);
     if (req.method === 'OPTIONS') {
@@ -110,63 +135,43 @@ export function createBackend({ clock, tenants }) {
       send(res, 204, '', headers);
       return;
     }
-    const url = new URL(req.url, 'http://sim.invalid');
+    if (req.httpVersionMajor === 1) {
+      res.setHeader('Cache-Control', 'no-store');
+      for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
+      ace.handle(req, res, (outcome, rawBody) => {
+        entry.bodyLength = rawBody ? rawBody.length : 0;
+        entry.jwtHashesInBody = rawBody ? jwtHashesIn(rawBody.toString('utf8')) : [];
+        counted(serverName, entry, outcome);
+      });
+      return;
+    }
     const raw = await readBody(req);
     entry.bodyLength = raw.length;
     entry.jwtHashesInBody = jwtHashesIn(raw.toString('utf8'));
-    const contentType = req.headers['content-type'] || null;
-    const parsed = parseBodyLikeExpress(raw, contentType);
 
-    const reject = (status, message, token, claims) => {
-      count(serverName, 'rejected', token, claims, message);
-      const r = aceErrorResponse(status, message, req.headers.accept);
-      const headers = { ...r.headers, ...cors };
-      if (cors.Vary) headers.Vary = 'Accept, Origin';
-      send(res, r.status, r.body, headers);
-    };
+    const headers = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (name.startsWith(':') || name.startsWith('x-sim-') || HOP.has(name)) continue;
+      headers[name] = value;
+    }
+    if (!headers.host && req.headers[':authority']) headers.host = req.headers[':authority'];
+    if (raw.length || 'content-length' in req.headers || 'transfer-encoding' in req.headers || req.httpVersionMajor === 2) {
+      headers['content-length'] = String(raw.length);
+    }
+    headers['x-sim-http-version'] = req.httpVersion;
 
-    const result = verifyRequest(
-      { searchParams: url.searchParams, headers: req.headers, body: parsed },
-      { nowSeconds: clock.nowSeconds(), lookupClient: (ck) => byClientKey.get(ck), qshCheck: knobs.qshCheck },
-    );
-    entry.tokenSource = result.source || null;
-    entry.tokenHash = result.token ? tokenHash(result.token) : null;
-    if (!result.token) stats.noToken++;
-    if (result.token && knobs.rejectNext > 0) {
-      knobs.rejectNext--;
-      return reject(401, knobs.rejectMessage, result.token, result.claims);
-    }
-    if (result.token && revoked.has(tokenHash(result.token))) {
-      return reject(401, 'Token revoked (simulated)', result.token, result.claims);
-    }
-    if (!result.ok) return reject(result.status, result.message, result.token);
+    const answer = await ace.forward({ method: req.method, path: req.url, headers, body: raw });
+    counted(serverName, entry, JSON.parse(Buffer.from(String(answer.headers['x-sim-outcome'] || 'e30'), 'base64url').toString('utf8')));
 
-    count(serverName, 'accepted', result.token, result.claims);
-    if (knobs.delayMs > 0) await new Promise((r) => setTimeout(r, knobs.delayMs));
-    const tenant = byClientKey.get(result.clientKey);
-    const headers = {
-      ...cors,
-      'X-acpt': sessionToken({
-        claims: result.claims,
-        clientKey: result.clientKey,
-        settings: { sharedSecret: tenant.sharedSecret },
-        nowSeconds: clock.nowSeconds(),
-        addonKey: tenant.addonKey,
-      }),
-    };
-    const { sub, iss } = result.claims;
-    if (url.pathname === '/api/whoami') {
-      return sendJson(res, 200, { sub, iss }, headers);
+    const out = {};
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (HOP.has(name) || name === 'x-sim-outcome' || name === 'date' || name === 'content-length') continue;
+      out[name] = value;
     }
-    if (url.pathname === '/api/echo') {
-      return sendJson(
-        res,
-        200,
-        { method: req.method, body: raw.toString('utf8'), length: raw.length, contentType, httpVersion: req.httpVersion },
-        headers,
-      );
-    }
-    return sendJson(res, 200, { ok: true, method: req.method, path: url.pathname, sub }, headers);
+    Object.assign(out, cors);
+    if (cors.Vary) out.vary = answer.headers.vary ? `${answer.headers.vary}, Origin` : 'Origin';
+    delete out.Vary;
+    send(res, answer.status, answer.body, out);
   }
 
   return {
@@ -177,7 +182,21 @@ export function createBackend({ clock, tenants }) {
       allowedOrigins = new Set(list);
     },
     allowedOrigins: () => [...allowedOrigins],
-    knobs: () => ({ ...knobs, revoked: [...revoked] }),
+    knobs: currentKnobs,
+    /** What ACE's app asks of the knobs (ace-backend.js), read as each request arrives. */
+    faults: {
+      knobs: () => knobs,
+      /** Takes one of the rejectNext answers, if any is left. */
+      takeRejectNext() {
+        if (knobs.rejectNext <= 0) return false;
+        knobs.rejectNext--;
+        return true;
+      },
+      isRevoked: (hash) => revoked.has(hash),
+    },
+    setAce(a) {
+      ace = a;
+    },
     stats: () => ({
       ...stats,
       byServer: structuredClone(stats.byServer),
@@ -186,23 +205,6 @@ export function createBackend({ clock, tenants }) {
       requests: log.map((e) => ({ ...e })),
     }),
   };
-}
-
-// express.json() / express.urlencoded() give the `jwt` field ACE looks for; other bodies give {}.
-function parseBodyLikeExpress(raw, contentType) {
-  const type = (contentType || '').split(';')[0].trim().toLowerCase();
-  try {
-    if (type === 'application/json' && raw.length) {
-      const v = JSON.parse(raw.toString('utf8'));
-      return v && typeof v === 'object' ? v : {};
-    }
-    if (type === 'application/x-www-form-urlencoded') {
-      return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
-    }
-  } catch {
-    /* body-parser would answer 400; the token search just finds nothing */
-  }
-  return {};
 }
 
 function safeDecode(s) {

@@ -1,7 +1,8 @@
 // One virtual clock shared by every server of the world.
 //   now() = Date.now() + shiftMs
-// Minting (iat/exp), the host's token cache, failUntil and token verification all read it,
+// Minting (iat/exp), the host's token cache, failUntil and ACE's token verification all read it,
 // so a test can move server time (e.g. "the laptop slept for an hour") without touching Date.
+// ACE reads it too, through the moment.now hook (ace-backend.js).
 
 export function createClock() {
   let shiftMs = 0;

@@ -5,8 +5,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import http from 'node:http';
 import http2 from 'node:http2';
+import { createRequire } from 'node:module';
+import { createQueryStringHash, fromMethodAndUrl } from 'atlassian-jwt';
 import { startWorld, tokenHash } from './servers.js';
+import { createAddon, clientInfo } from './ace-app.js';
 import { CHROMIUM_PATH, CHROMIUM_ARGS } from '../chromium.mjs';
 
 const ADDON_KEY = 'connect-token-demo';
@@ -107,7 +111,9 @@ describe('servers (Node, over HTTP)', () => {
     let r = await api('/api/whoami', `JWT ${wrong}`);
     assert.equal(r.status, 400, 'ACE answers 400 to a bad signature');
     assert.match(r.text, /^Unable to decodeSymmetric JWT token: Error: Signature verification failed/);
-    assert.equal(r.text.includes(wrong.split('.')[1]), false, 'the response echoes no token material');
+    // ACE's answer quotes the token's header and payload (never the signature); the counters keep neither.
+    assert.equal(r.text.includes(wrong.split('.')[2]), false, 'the response never holds the signature');
+    assert.equal(JSON.stringify(world.control.addonStats()).includes(wrong.split('.')[1]), false, 'the counters hold no token material');
 
     const hs512 = world.control.sign(decode(t).payload, { algorithm: 'HS512' });
     r = await api('/api/whoami', `JWT ${hs512}`);
@@ -132,13 +138,16 @@ describe('servers (Node, over HTTP)', () => {
     assert.equal(s.rejected, 9);
   });
 
-  test('qsh must be "context-qsh" (qshCheck "ace" skips it like checkValidToken)', async () => {
+  test('qsh must be "context-qsh" (Spring Boot rule, the default; qshCheck "ace" is checkValidToken alone)', async () => {
     world.control.reset();
     const claims = world.control.contextClaims({ iat: world.control.clock().nowSeconds, exp: world.control.clock().nowSeconds + 900 });
     const other = world.control.sign({ ...claims, qsh: 'abc123' });
-    assert.equal((await api('/api/whoami', `JWT ${other}`)).status, 401);
+    const r = await api('/api/whoami', `JWT ${other}`);
+    assert.equal(r.status, 401);
+    assert.equal(r.text, 'Authentication failed: query hash does not match.');
     world.control.addon({ qshCheck: 'ace' });
     assert.equal((await api('/api/whoami', `JWT ${other}`)).status, 200);
+    assert.deepEqual(world.control.addonStats().reasons, { 'Authentication failed: query hash does not match.': 1 });
   });
 
   test('expiry: accepted at exp-1, rejected at exactly now >= exp (virtual clock, no leeway)', async () => {
@@ -380,6 +389,83 @@ describe('servers (Node, over HTTP)', () => {
       client.close();
     }
     assert.equal(world.control.addonStats().byServer.https.accepted, 1);
+  });
+});
+
+// The simulator's verdicts are ACE's: a plain ACE app in this process (no simulator) and the
+// simulator answer the same requests alike. ACE's checkValidToken() guards /api/*, authenticate()
+// (qsh checked against the request) guards /api/authenticate/*.
+describe('ACE decides: a plain ACE 11.5.3 app and the simulator agree', () => {
+  let plain;
+  let plainOrigin;
+  before(async () => {
+    const require = createRequire(import.meta.url);
+    const express = require('express');
+    const ace = require('atlassian-connect-express');
+    const app = express();
+    const listeners = process.listeners('unhandledRejection');
+    const addon = await createAddon(ace, app);
+    // ACE adds a process-wide unhandledRejection logger; keep node:test's behaviour in this process.
+    for (const l of process.listeners('unhandledRejection')) if (!listeners.includes(l)) process.off('unhandledRejection', l);
+    await addon.settings.set('clientInfo', clientInfo(world.tenant, world.hostOrigin), world.tenant.clientKey);
+    app.use(express.json());
+    app.get('/api/whoami', addon.checkValidToken(), (req, res) => res.json({ sub: req.context.userAccountId, iss: req.context.clientKey }));
+    app.get('/api/authenticate/check', addon.authenticate(), (req, res) =>
+      res.json({ ok: true, method: req.method, path: req.path, sub: req.context.userAccountId }),
+    );
+    plain = http.createServer(app);
+    await new Promise((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    plainOrigin = `http://127.0.0.1:${plain.address().port}`;
+  });
+  after(() => new Promise((resolve) => (plain ? plain.close(resolve) : resolve())));
+
+  const both = async (path, authorization, o = {}) => [await api(path, authorization, { ...o, base: plainOrigin }), await api(path, authorization, o)];
+  const sameAnswer = ([ace, sim], status, what) => {
+    assert.equal(ace.status, status, `plain ACE, ${what}: ${ace.text}`);
+    assert.equal(sim.status, ace.status, `simulator, ${what}: ${sim.text}`);
+    assert.equal(sim.text, ace.text, what);
+  };
+  const qshOf = (method, url) => createQueryStringHash(fromMethodAndUrl(method, url), false, 'http://localhost/');
+
+  test('rejected by both: expired, wrong secret, no token, Bearer, unknown issuer, wrong qsh where ACE checks it', async () => {
+    world.control.reset();
+    const now = world.control.clock().nowSeconds;
+    const expired = world.control.mint({ iat: now - 901, ttlSeconds: 900 });
+    sameAnswer(await both('/api/whoami', `JWT ${expired}`), 401, 'expired');
+    sameAnswer(await both('/api/whoami', `JWT ${world.control.mint({ secret: 'not-the-shared-secret' })}`), 400, 'wrong secret');
+    sameAnswer(await both('/api/whoami'), 401, 'no token');
+    sameAnswer(await both('/api/whoami', `Bearer ${world.control.mint()}`), 401, 'Bearer');
+    sameAnswer(await both('/api/whoami', `JWT ${world.control.sign(world.control.contextClaims({ iat: now, exp: now + 900, iss: 'stranger' }))}`), 401, 'unknown iss');
+    const page = (qsh) => world.control.sign({ ...world.control.contextClaims({ iat: now, exp: now + 180 }), qsh });
+    sameAnswer(await both('/api/authenticate/check', `JWT ${page('0123abcd')}`), 401, 'wrong qsh on authenticate()');
+    sameAnswer(await both('/api/authenticate/check', `JWT ${page(qshOf('GET', '/api/authenticate/check'))}`), 200, 'right qsh on authenticate()');
+    sameAnswer(await both('/api/whoami', `JWT ${world.control.mint()}`), 200, 'a fresh context JWT');
+    const s = world.control.addonStats();
+    assert.deepEqual([s.accepted, s.rejected, s.noToken], [2, 6, 2]);
+    assert.equal(s.reasons['Authentication request has expired. Try reloading the page.'], 1);
+    assert.equal(s.reasons['Authentication failed: query hash does not match.'], 1);
+  });
+
+  test("checkValidToken() ignores qsh; the Spring Boot switch (qshCheck 'context', default) adds @ContextJwt's rule", async () => {
+    world.control.reset();
+    const now = world.control.clock().nowSeconds;
+    const other = world.control.sign({ ...world.control.contextClaims({ iat: now, exp: now + 900 }), qsh: '0123abcd' });
+    const [ace, sim] = await both('/api/whoami', `JWT ${other}`);
+    assert.equal(ace.status, 200, 'ACE alone accepts any qsh on checkValidToken()');
+    assert.equal(sim.status, 401);
+    world.control.addon({ qshCheck: 'ace' });
+    sameAnswer(await both('/api/whoami', `JWT ${other}`), 200, 'qshCheck ace');
+  });
+
+  test("ACE's clock is the simulator's: a token live in real time is expired in virtual time", async () => {
+    world.control.reset();
+    const token = world.control.mint();
+    sameAnswer(await both('/api/whoami', `JWT ${token}`), 200, 'before');
+    world.control.clock({ advanceMs: 900_000 });
+    // ACE's moment follows the newest world's clock in this process: the plain app's too.
+    sameAnswer(await both('/api/whoami', `JWT ${token}`), 401, 'expired in virtual time');
+    world.control.clock({ advanceMs: -900_000 });
+    assert.equal((await api('/api/whoami', `JWT ${token}`)).status, 200, 'and back');
   });
 });
 

@@ -7,6 +7,7 @@ import { createClock } from './clock.js';
 import { DEFAULT_TENANT, mintContextToken, sign, contextClaims } from './mint.js';
 import { createTokenService } from './token-service.js';
 import { createBackend } from './backend.js';
+import { startAce } from './ace-backend.js';
 import { createControlApi } from './control-api.js';
 import { createHostServer } from './host-server.js';
 import { createAddonHandler } from './addon-server.js';
@@ -33,12 +34,16 @@ export const PLACEHOLDER_DIR = path.join(HERE, 'placeholder');
  */
 export async function startWorld(opts = {}) {
   const clock = createClock();
+  // openssl runs in a child process: start it before loading ACE, which keeps this thread busy.
+  const certificate = opts.https !== false ? makeSelfSignedCert() : null;
+  certificate?.catch(() => {});
   const tenant = { ...DEFAULT_TENANT, ...(opts.tenant || {}) };
   const tenants = [tenant];
   const origins = {};
 
   const tokenService = createTokenService({ clock, tenants, baseUrl: () => origins.hostOrigin });
-  const backend = createBackend({ clock, tenants });
+  const backend = createBackend({ clock });
+  let ace = null;
   const third = createThirdRecorder({ clock });
 
   const control = {
@@ -108,6 +113,9 @@ export async function startWorld(opts = {}) {
       connectHostJs: path.join(ACJS_DIST, 'connect-host.js'),
     });
     origins.hostOrigin = `http://127.0.0.1:${await start(hostServer, opts.hostPort, '127.0.0.1')}`;
+    // The backend's verifier: the real atlassian-connect-express, on `clock` (ace-backend.js).
+    ace = await startAce({ clock, faults: backend.faults, tenants, baseUrl: () => origins.hostOrigin });
+    backend.setAce(ace);
 
     // ADD-ON (SPA + API)
     const mounts = Object.entries(opts.staticDirs || {}).map(([prefix, dir]) => ({
@@ -136,7 +144,7 @@ export async function startWorld(opts = {}) {
 
     // HTTPS / HTTP2 API origin
     if (opts.https !== false) {
-      const { key, cert } = await makeSelfSignedCert();
+      const { key, cert } = await certificate;
       const httpsHandler = createAddonHandler({ name: 'https', backend, handleControl });
       const httpsPort = await startLocalhost(() => createHttpsServer({ handler: httpsHandler, key, cert }), opts.httpsPort);
       origins.httpsOrigin = `https://localhost:${httpsPort}`;
@@ -145,6 +153,7 @@ export async function startWorld(opts = {}) {
     }
   } catch (e) {
     await Promise.all(servers.map(closeServer));
+    await ace?.close();
     throw e;
   }
 
@@ -170,6 +179,7 @@ export async function startWorld(opts = {}) {
       closed = true;
       tokenService.dropHung();
       await Promise.all(servers.map(closeServer));
+      await ace.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 // Soak + secrecy (issue 5): 24 simulated hours of one add-on page inside the simulated Jira
-// (www/sim: the real Connect bridge, ACE-exact backend, virtual server clock), with 15-minute
+// (www/sim: the real Connect bridge, atlassian-connect-express backend, virtual server clock), with 15-minute
 // tokens, a request every 5 s, random host faults, one host outage and three laptop sleeps.
 // Everything that is random comes from one seeded PRNG (SOAK_SEED), also installed as the add-on
 // frame's Math.random (the library's backoff jitter), and the page clock is paused between steps, so
