@@ -74,8 +74,6 @@ export const AVAILABLE_APPS = Object.keys(APPS).filter(appAvailable);
 
 /** Console messages that are no finding: the host bridge's known chatter. */
 const HARMLESS_CONSOLE = [
-  /^\[ACJS\] jQuery was not loaded/,
-  /^\[ACJS\] Feature flag service is not initialised/,
   /^Connect GasV3 catch/,
   /^\[web-vitals\]/,
 ];
@@ -307,7 +305,7 @@ export class Session {
 
   // ---- the app -----------------------------------------------------------------------------------
 
-  /** auth.fetch(url, init) in the frame → {status, text, json?} or {error: {name, code, message}}. */
+  /** auth.fetch(url, init) in the frame → {status, date, text, json?} or {error: {name, code, message}}. */
   fetch(url, init) {
     return this.frame.evaluate(
       async ({ url, init }) => {
@@ -318,7 +316,7 @@ export class Session {
           try {
             json = JSON.parse(text);
           } catch {}
-          return { status: r.status, text, json };
+          return { status: r.status, date: r.headers.get('date'), text, json };
         } catch (e) {
           return { error: { name: e?.name, code: e?.code, message: String(e?.message ?? e) } };
         }

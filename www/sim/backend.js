@@ -13,6 +13,10 @@ export const ADDON_DEFAULTS = Object.freeze({
   // "context-qsh"); 'ace': ACE's checkValidToken() alone (qsh not looked at)
   qshCheck: 'context',
   delayMs: 0, // answer authenticated API requests this many real ms late
+  // The API's Date header: 'clock', the simulated server clock's time (as a real backend on NTP);
+  // 'none', no Date header at all
+  dateHeader: 'clock',
+  dateSkewMs: 0, // a wrong Date: this many ms from the server clock
 });
 const KNOBS = new Set([...Object.keys(ADDON_DEFAULTS), 'revoke', 'revokeHash', 'reset']);
 const LOG_MAX = 5000;
@@ -49,6 +53,9 @@ export function createBackend({ clock, ace = null }) {
       else if (k === 'qshCheck') {
         if (v !== 'context' && v !== 'ace') throw new TypeError('qshCheck must be "context" or "ace"');
         knobs.qshCheck = v;
+      } else if (k === 'dateHeader') {
+        if (v !== 'clock' && v !== 'none') throw new TypeError('dateHeader must be "clock" or "none"');
+        knobs.dateHeader = v;
       } else if (typeof ADDON_DEFAULTS[k] === 'number') {
         const n = Number(v);
         if (!Number.isFinite(n)) throw new TypeError(`addon knob ${k} must be a number`);
@@ -93,7 +100,20 @@ export function createBackend({ clock, ace = null }) {
   function corsHeaders(req) {
     const origin = req.headers.origin;
     if (!origin || !allowedOrigins.has(origin)) return {};
-    return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
+    // Date is not a CORS-safelisted response header: a cross-origin page reads it only if exposed.
+    return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Date', Vary: 'Origin' };
+  }
+
+  /**
+   * The API response's Date header, from the simulated server clock (Node would stamp the real
+   * time), or none, per the dateHeader and dateSkewMs knobs.
+   */
+  function stampDate(res) {
+    if (knobs.dateHeader === 'none') {
+      res.sendDate = false;
+      return {};
+    }
+    return { Date: new Date(clock.now() + knobs.dateSkewMs).toUTCString() };
   }
 
   function count(serverName, outcome, hash, claims, reason) {
@@ -137,7 +157,7 @@ export function createBackend({ clock, ace = null }) {
     }
     if (req.httpVersionMajor === 1) {
       res.setHeader('Cache-Control', 'no-store');
-      for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
+      for (const [name, value] of Object.entries({ ...cors, ...stampDate(res) })) res.setHeader(name, value);
       ace.handle(req, res, (outcome, rawBody) => {
         entry.bodyLength = rawBody ? rawBody.length : 0;
         entry.jwtHashesInBody = rawBody ? jwtHashesIn(rawBody.toString('utf8')) : [];
@@ -168,7 +188,7 @@ export function createBackend({ clock, ace = null }) {
       if (HOP.has(name) || name === 'x-sim-outcome' || name === 'date' || name === 'content-length') continue;
       out[name] = value;
     }
-    Object.assign(out, cors);
+    Object.assign(out, cors, stampDate(res));
     if (cors.Vary) out.vary = answer.headers.vary ? `${answer.headers.vary}, Origin` : 'Origin';
     delete out.Vary;
     send(res, answer.status, answer.body, out);

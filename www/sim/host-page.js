@@ -60,6 +60,13 @@ export function renderHostPage({ query, hostOrigin, addonOrigin, tenant, returns
   #sim-frame iframe { display: block; border: 0; width: 100% !important; height: 100% !important; }
 </style>
 <script id="sim-config" type="application/json">${json}</script>
+<!-- What the product loads before the bridge: jQuery as AJS.$, and its feature-gates client,
+     initialised (here with every gate off, which is what the bridge assumes without one). -->
+<script src="/jquery.js"></script>
+<script>
+  window.AJS = Object.assign(window.AJS || {}, { $: window.jQuery });
+  window.__FEATUREGATES_JS__ = { initializeCompleted: () => true, checkGate: () => false, getPackageVersion: () => '4.23.4' };
+</script>
 <script src="/connect-host.js"></script>
 <script src="/host-page.client.js"></script>
 </head>

@@ -8,6 +8,8 @@ import { sendFile } from './static.js';
 import { renderHostPage } from './host-page.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+// The product page loads jQuery (as AJS.$) before the Connect host bridge, which uses it.
+const JQUERY_JS = path.join(HERE, 'node_modules/jquery/dist/jquery.min.js');
 
 export function createHostServer({ tokenService, clock, tenant, handleControl, origins, connectHostJs }) {
   const server = http.createServer(
@@ -28,6 +30,7 @@ export function createHostServer({ tokenService, clock, tenant, handleControl, o
         return send(res, 200, html, { 'Content-Type': 'text/html; charset=utf-8' });
       }
       if (req.method === 'GET' && p === '/connect-host.js') return sendFile(res, connectHostJs);
+      if (req.method === 'GET' && p === '/jquery.js') return sendFile(res, JQUERY_JS);
       if (req.method === 'GET' && p === '/host-page.client.js') {
         return sendFile(res, path.join(HERE, 'host-page.client.js'));
       }
