@@ -47,7 +47,7 @@ impl Glued {
         self.keeper.force(now, is_held)
     }
 
-    /// Whether `raw` is the token held (`token === this.#token` in js/keeper.js).
+    /// Whether `raw` is the token held (`Object::is` against the held token in web::keeper).
     pub fn is_held(&self, raw: &str) -> bool {
         self.held.as_ref().is_some_and(|(held, _)| held == raw)
     }

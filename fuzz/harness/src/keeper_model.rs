@@ -15,12 +15,12 @@
 //! - while not stopped there is always a wake-up, in the future, and with no usable token the
 //!   next wake-up comes within `max(timeout, MAX_BACKOFF) + MIN_ASK_INTERVAL` (liveness);
 //! - the counters agree with what was observed;
-//! - the glue and the keeper agree: the model keeps the held token's string as js/keeper.js does
+//! - the glue and the keeper agree: the model keeps the held token's string as web::keeper does
 //!   (`Glued`), and holds a token exactly when the keeper does; a `renewed` answer's times are the
 //!   held times; an answer that is the held token (`same_as_held`) never renews or changes them;
 //!   an answer whose claims `token::times` refuses fails with `malformed-token` and that message.
 //!
-//! Tokens are strings, read into `token::Read` values the way js/claims.js reads them
+//! Tokens are strings, read into `token::Read` values the way web::claims reads them
 //! (`tokens::read`); an answer can also be a token whose `Read` is given outright (any `exp` and
 //! `iat`, NaN, infinities, subnormals) or one broken at a chosen stage of the browser's parsing.
 
@@ -262,7 +262,7 @@ pub struct Summary {
 }
 
 struct Run {
-    /// The keeper, driven as js/keeper.js drives it (the held token's string kept beside it).
+    /// The keeper, driven as web::keeper drives it (the held token's string kept beside it).
     keeper: Glued,
     host: Host,
     checks: Checks,

@@ -3,7 +3,7 @@
 //! fuzz/harness. See fuzz/README.md for the analysis and the suggested fixes.
 
 //!
-//! The keeper is driven through `harness::glue::Glued`, a model of js/keeper.js: it keeps the
+//! The keeper is driven through `harness::glue::Glued`, a model of web::keeper: it keeps the
 //! token string and tells the keeper whether an answer or a rejected token is the one held.
 
 use connect_token::core::keeper::{Release, Settings};
