@@ -97,9 +97,12 @@ for (const [name, jumpMs] of [
     assert.ok(results.slice(-10).every((r) => r.status === 200), `the session does not recover: last results ${JSON.stringify(results.slice(-3))}`);
     assert.deepEqual(summary, { 200: results.length }, 'every request after the jump succeeded');
     assert.ok(backend.rejected <= 1, `at most one 401 (replayed): rejected ${backend.rejected}`);
-    // Undisturbed: the first token, then one renewal every lifetime less the 60 s margin.
+    // Undisturbed: the first token, then one renewal every lifetime less the 60 s margin. The step
+    // costs at most one host call more (answered from the host's cache); a renewal that lands on
+    // the host cache's own 60 s boundary may cost one re-ask, step or not (host-cache.test.mjs).
     const undisturbed = 1 + Math.floor((10_000 + sessionMs) / ((STEP_TTL - 60) * 1000));
-    assert.ok(host.hostCalls <= undisturbed + 1, `host calls ${host.hostCalls}: at most one more than ${undisturbed}`);
+    assert.ok(host.minted <= undisturbed, `minted ${host.minted}: no token more than undisturbed (${undisturbed})`);
+    assert.ok(host.hostCalls <= undisturbed + 2, `host calls ${host.hostCalls}: the step's one more than ${undisturbed}, and a cache re-ask`);
     assert.deepEqual(s.problems(), []);
     await assertNoLeaks(env);
   });

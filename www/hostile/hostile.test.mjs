@@ -244,12 +244,14 @@ test('a disposed instance: every call gives disposed or passes through', async (
   assert.equal(broken.length, 0, `${broken.length} of ${results.length} calls broke the rule:\n${broken.join('\n')}`);
 });
 
+// timeoutMs 5 s: a forced renewal right after the first ask is due 2 s later (the minimum interval
+// between asks), and a caller waits for an ask only if it is due within its timeoutMs.
 test('two instances with different token sources stay independent', async () => {
   const result = await inPage(async () => {
     const { createConnectAuth, mint, claimsOf } = window.hostile;
     const calls = { a: 0, b: 0 };
     let bFails = false;
-    const a = await createConnectAuth({ getToken: () => (calls.a++, mint(60, { src: 'a' })), timeoutMs: 1000 });
+    const a = await createConnectAuth({ getToken: () => (calls.a++, mint(60, { src: 'a' })), timeoutMs: 5000 });
     const b = await createConnectAuth({
       getToken: () => {
         calls.b++;
@@ -257,7 +259,7 @@ test('two instances with different token sources stay independent', async () => 
         return Promise.resolve(mint(600, { src: 'b' }));
       },
       scheme: 'Bearer',
-      timeoutMs: 1000,
+      timeoutMs: 5000,
     });
     const seen = async (auth) => (await (await auth.fetch('/api/echo')).json()).auth;
     const out = {};
