@@ -177,15 +177,10 @@ impl AuthFetch {
         let token = self.keeper.clone().current(signal.clone(), true).await?;
         let _ = headers.set("Authorization", &String::from(self.keeper.header(&token)));
         let authed = with_headers(&init, &self.names.headers, &headers)?;
-        let at = now();
-        let response = JsFuture::from(self.sender.send(&input, &authed)).await?;
-        self.read_server_date(&response, at);
-        let sent = Sent { input, authed, token, body, signal, at };
-        let status = Reflect::get(&response, &self.names.status).ok().and_then(|status| status.as_f64()).unwrap_or(0.0);
-        if !should_replay(status as u16, sent.body_kind(), self.sender.retry_unauthorized) {
-            return Ok(response);
-        }
-        self.replay(response, sent).await
+        let sent = Sent { input, authed, token, body, signal, at: now() };
+        let response = JsFuture::from(self.sender.send(&sent.input, &sent.authed)).await?;
+        // The response as it is, or the promise of its replay, as on the fast path.
+        JsFuture::from(Promise::resolve(&self.after_send(sent, response))).await
     }
 
     /// Hands the response's `Date` header, if it has one the browser can parse, to the keeper as
