@@ -296,8 +296,6 @@ export function markdown(r) {
       '`cargo install twiggy`), chart and this report; `bench/pages/` the pages run in Chromium; `bench/apps/` the other ' +
       'libraries\' one-line apps (connect-token\'s is `www/size/app.js`), bundled by `www/size/measure.mjs`.',
     '- `bench/results.json`: every figure, including each round; `bench/chart.png`: the chart above.',
-    '- `bench/diag/request-path.mjs`: a diagnostic of the old JavaScript request path; **out of date** (it imports the removed ' +
-      '`Core` and `pkg/claims.js`) and not run by `bench/run.sh`.',
     '',
   );
   return lines.join('\n');
