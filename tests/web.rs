@@ -424,6 +424,11 @@ async fn bad_options_are_invalid_options_with_a_reason() {
         assert_eq!(code_of(&error), "invalid-options");
         assert!(get(&error, "message").as_string().unwrap().len() > 20);
     }
+    // A wrong type says the option's rule, and nothing else.
+    let string_timeout = object(&[("timeoutMs", "10".into())]);
+    let wrong_type = settle(create_connect_auth(Some(string_timeout.unchecked_into()))).await.unwrap_err();
+    let message = get(&wrong_type, "message").as_string();
+    assert_eq!(message.as_deref(), Some(connect_token::core::options::TIMEOUT_RULE));
     let typo =
         settle(create_connect_auth(Some(object(&[("timeoutMS", 5.into())]).unchecked_into()))).await.unwrap_err();
     let message = get(&typo, "message").as_string().unwrap();

@@ -75,7 +75,7 @@ pub fn read(options: &JsValue, jitter_seed: u64) -> Result<Options, Error> {
         Raw::default_options()
     } else {
         let copy = plain_copy(options)?;
-        serde_wasm_bindgen::from_value::<Raw>(copy.into()).map_err(|error| invalid(error.to_string()))?
+        serde_wasm_bindgen::from_value::<Raw>(copy.into()).map_err(|error| invalid(message_of(error)))?
     };
     let mut allowed_origins = Vec::new();
     if let Some(entries) = &raw.allowed_origins {
@@ -108,6 +108,12 @@ pub fn read(options: &JsValue, jitter_seed: u64) -> Result<Options, Error> {
         get_token: function(raw.get_token, rules::GET_TOKEN_RULE)?,
         fetch: function(raw.fetch, rules::FETCH_RULE)?,
     })
+}
+
+/// The message of a serde error: the option's rule (`typed_field!`), without `String(error)`'s
+/// "Error: " in front.
+fn message_of(error: serde_wasm_bindgen::Error) -> String {
+    JsValue::from(error).unchecked_into::<js_sys::Error>().message().into()
 }
 
 impl Raw {
