@@ -59,7 +59,7 @@ impl ConnectAuth {
             Err(reason) => return Promise::reject(&error::to_js(&token_options_invalid(reason))),
         };
         if force_refresh {
-            self.keeper.force_refresh();
+            self.keeper.force(None);
         }
         let keeper = self.keeper.clone();
         future_to_promise(async move { keeper.current(signal, false).await.map(JsValue::from) })

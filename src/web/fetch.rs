@@ -124,7 +124,7 @@ impl AuthFetch {
             return Ok(sender.send(input, init));
         }
         let own_headers = if has_init { Reflect::get(init, &self.names.headers)? } else { JsValue::UNDEFINED };
-        let fresh = if usable && own_headers.is_undefined() && input.is_string() { keeper.usable(now) } else { None };
+        let fresh = usable.filter(|_| own_headers.is_undefined() && input.is_string());
         let Some((token, header)) = fresh else {
             let this = self.clone();
             let (input, init) = (input.clone(), init.clone());
@@ -198,7 +198,7 @@ impl AuthFetch {
     /// Sends the request again with a new token after a 401 (the core said to replay it).
     async fn replay(self: Rc<Self>, response: JsValue, sent: Sent) -> Result<JsValue, JsValue> {
         let keeper = &self.keeper;
-        keeper.force(&sent.token);
+        keeper.force(Some(&sent.token));
         let next = match keeper.clone().current(sent.signal.clone(), true).await {
             Ok(next) => next,
             Err(error) if sent.signal.as_ref().is_some_and(AbortSignal::aborted) => return Err(error),

@@ -112,33 +112,26 @@ impl BrowserKeeper {
     }
 
     /// Re-checks freshness at `now` (also for a request or a caller looking for a token);
-    /// returns whether the held token is usable then.
-    pub fn check(self: &Rc<Self>, now: Now) -> bool {
+    /// returns the held token and its `Authorization` value if the token is usable then.
+    pub fn check(self: &Rc<Self>, now: Now) -> Option<(JsString, JsString)> {
         let (step, usable) = {
             let mut state = self.state.borrow_mut();
             let step = state.keeper.tick(now);
-            (step, state.keeper.usable(now).is_some())
+            let usable = state.keeper.usable(now).and(state.token.clone());
+            (step, usable)
         };
         self.apply(step);
         usable
     }
 
-    /// A request was rejected with `token`, or a fresh token was demanded: renew before handing
-    /// the held token out again (nothing if `token` is not the one held).
-    pub fn force(self: &Rc<Self>, token: &JsValue) {
+    /// A request was rejected with `token`, or a fresh token was demanded (`None`: the one held,
+    /// `token({ forceRefresh: true })`): renew before handing the held token out again (nothing if
+    /// `token` is not the one held).
+    pub fn force(self: &Rc<Self>, token: Option<&JsValue>) {
         let step = {
             let mut state = self.state.borrow_mut();
-            let is_held = state.token.as_ref().is_some_and(|(held, _)| Object::is(held, token));
-            state.keeper.force(now(), is_held)
-        };
-        self.apply(step);
-    }
-
-    /// `token({ forceRefresh: true })`: renew the held token, if there is one, before handing it out again.
-    pub fn force_refresh(self: &Rc<Self>) {
-        let step = {
-            let mut state = self.state.borrow_mut();
-            let is_held = state.token.is_some();
+            let is_held =
+                state.token.as_ref().is_some_and(|(held, _)| token.is_none_or(|token| Object::is(held, token)));
             state.keeper.force(now(), is_held)
         };
         self.apply(step);
@@ -147,12 +140,6 @@ impl BrowserKeeper {
     /// Whether the keeper stopped for good (fatal failure or dispose), and why.
     pub fn stopped_by(&self) -> Option<Error> {
         self.state.borrow().keeper.stopped_by().cloned()
-    }
-
-    /// The held token and its `Authorization` value, if the token is usable at `now`.
-    pub fn usable(&self, now: Now) -> Option<(JsString, JsString)> {
-        let state = self.state.borrow();
-        state.keeper.usable(now).and(state.token.clone())
     }
 
     /// The `Authorization` value for a token.
@@ -168,8 +155,7 @@ impl BrowserKeeper {
         let deadline = now().mono.saturating_add(self.config.timeout);
         loop {
             let now = now();
-            self.check(now);
-            if let Some((token, _)) = self.usable(now) {
+            if let Some((token, _)) = self.check(now) {
                 return Ok(token);
             }
             let may_wait = self.state.borrow().keeper.may_wait(now, deadline);
