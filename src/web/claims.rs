@@ -2,27 +2,12 @@
 //! the token is signed with the installation's shared secret; the app's backend verifies it).
 //!
 //! The token stays a JavaScript string: only its claims segment is copied into the wasm, decoded
-//! by `core::token::claims_text`, and parsed by the browser's `JSON.parse`; serde-wasm-bindgen
-//! reads `exp` and `iat` from the result. What the result means is `core::token::times`.
+//! by `core::token::claims_text`, and parsed by the browser's `JSON.parse`; `exp` and `iat` are
+//! read from the result as they are. What they mean is `core::token::times`.
 
 use crate::core::token::{claims_text, Read};
-use js_sys::{Array, JsString, JSON};
-use serde::de::{Deserialize, Deserializer};
+use js_sys::{Array, JsString, Object, JSON};
 use wasm_bindgen::prelude::*;
-
-/// The claims the keeper schedules by.
-#[derive(serde::Deserialize)]
-struct TimeClaims {
-    #[serde(default, deserialize_with = "seconds")]
-    exp: Option<f64>,
-    #[serde(default, deserialize_with = "seconds")]
-    iat: Option<f64>,
-}
-
-/// A claim that is present: its number, or NaN if it is not one (the core then says why).
-fn seconds<'de, D: Deserializer<'de>>(value: D) -> Result<Option<f64>, D::Error> {
-    Ok(Some(f64::deserialize(value).unwrap_or(f64::NAN)))
-}
 
 /// What the browser read from `token`, for the core to judge, and the claims object (or
 /// `undefined`) to hand out through `claims()`.
@@ -45,8 +30,18 @@ pub fn read(token: &JsString) -> (Read, JsValue) {
     if !claims.is_object() || Array::is_array(&claims) {
         return (Read::NotAnObject, JsValue::UNDEFINED);
     }
-    // A JSON object has only plain data properties: nothing here can throw or run app code.
-    let times =
-        serde_wasm_bindgen::from_value::<TimeClaims>(claims.clone()).unwrap_or(TimeClaims { exp: None, iat: None });
-    (Read::Claims { exp: times.exp, iat: times.iat }, claims)
+    let (exp, iat) = (seconds(&claims, "exp"), seconds(&claims, "iat"));
+    (Read::Claims { exp, iat }, claims)
+}
+
+/// The claim `name` if the object has it as its own: its number, or NaN if it is not one (the
+/// core then says why). Only own properties count, so a page that set `Object.prototype.exp`
+/// changes nothing; a JSON object has only plain data properties, so reading cannot throw.
+fn seconds(claims: &JsValue, name: &str) -> Option<f64> {
+    let claims: &Object = claims.unchecked_ref();
+    let name = JsValue::from_str(name);
+    if !Object::has_own(claims, &name) {
+        return None;
+    }
+    Some(js_sys::Reflect::get(claims, &name).ok().and_then(|value| value.as_f64()).unwrap_or(f64::NAN))
 }

@@ -207,7 +207,7 @@ impl BrowserKeeper {
     /// The counters.
     pub fn stats(&self) -> JsValue {
         let stats = self.state.borrow().keeper.stats();
-        report::to_js(&StatsReport::from(stats))
+        report::to_js(&StatsReport(stats))
     }
 
     /// Adds a listener; returns the function that removes it.

@@ -1,16 +1,15 @@
 //! `createConnectAuth(options)`: the options object read into a typed [`Options`]. The rules and
 //! messages are in `core::options`; this file only reads JavaScript values.
 //!
-//! Reading happens in two steps, so that no getter or Proxy of the app's runs inside serde: the
-//! known keys are copied into a plain object of ours (each read with `catch`), then
-//! serde-wasm-bindgen turns that copy into [`Raw`].
+//! Each known key is read once (with `catch`, so a throwing getter or Proxy is an error of ours,
+//! never an exception through the wasm) and its type checked right there, in the options' own key
+//! order: the first wrong option is the one the message names.
 
 use super::js;
 use crate::core::error::Error;
 use crate::core::keeper::Settings;
 use crate::core::options::{self as rules, invalid};
-use js_sys::{Array, Function, Object};
-use serde::de::{Deserialize, Deserializer, Error as _};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -30,39 +29,17 @@ pub struct Options {
     pub fetch: Option<Function>,
 }
 
-/// The options object as serde reads it (from our plain copy: absent and `undefined` are the same).
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The options as read, before the range rules (absent and `undefined` are both `None`).
+#[derive(Default)]
 struct Raw {
-    #[serde(default, deserialize_with = "allowed_origins")]
     allowed_origins: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "scheme")]
     scheme: Option<String>,
-    #[serde(default, deserialize_with = "renew_margin_seconds")]
     renew_margin_seconds: Option<f64>,
-    #[serde(default, deserialize_with = "timeout_ms")]
     timeout_ms: Option<f64>,
-    #[serde(default, deserialize_with = "retry_unauthorized")]
     retry_unauthorized: Option<bool>,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    get_token: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    fetch: JsValue,
+    get_token: Option<Function>,
+    fetch: Option<Function>,
 }
-
-/// A field of [`Raw`] that must have type `$ty` (not `null`), or fails with the rule's message.
-macro_rules! typed_field {
-    ($name:ident: $ty:ty, $rule:expr) => {
-        fn $name<'de, D: Deserializer<'de>>(value: D) -> Result<Option<$ty>, D::Error> {
-            <$ty>::deserialize(value).map(Some).map_err(|_| D::Error::custom($rule))
-        }
-    };
-}
-typed_field!(allowed_origins: Vec<String>, rules::ORIGINS_RULE);
-typed_field!(scheme: String, rules::SCHEME_RULE);
-typed_field!(renew_margin_seconds: f64, rules::MARGIN_RULE);
-typed_field!(timeout_ms: f64, rules::TIMEOUT_RULE);
-typed_field!(retry_unauthorized: bool, rules::RETRY_RULE);
 
 /// Reads and checks `options` (`undefined` or `null` for the defaults); `jitter_seed` seeds the
 /// backoff jitter.
@@ -71,12 +48,7 @@ typed_field!(retry_unauthorized: bool, rules::RETRY_RULE);
 /// let options = options::read(&js_options, 42)?; // Err: an invalid-options error saying why
 /// ```
 pub fn read(options: &JsValue, jitter_seed: u64) -> Result<Options, Error> {
-    let raw = if options.is_null() || options.is_undefined() {
-        Raw::default_options()
-    } else {
-        let copy = plain_copy(options)?;
-        serde_wasm_bindgen::from_value::<Raw>(copy.into()).map_err(|error| invalid(message_of(error)))?
-    };
+    let raw = if options.is_null() || options.is_undefined() { Raw::default() } else { read_raw(options)? };
     let mut allowed_origins = Vec::new();
     if let Some(entries) = &raw.allowed_origins {
         if entries.is_empty() {
@@ -92,10 +64,6 @@ pub fn read(options: &JsValue, jitter_seed: u64) -> Result<Options, Error> {
             allowed_origins.push(origin);
         }
     }
-    let function = |value: JsValue, rule: &'static str| match value {
-        value if value.is_undefined() => Ok(None),
-        value => value.dyn_into::<Function>().map(Some).map_err(|_| invalid(rule)),
-    };
     Ok(Options {
         settings: Settings {
             renew_margin: rules::renew_margin(raw.renew_margin_seconds)?,
@@ -105,69 +73,67 @@ pub fn read(options: &JsValue, jitter_seed: u64) -> Result<Options, Error> {
         allowed_origins,
         scheme: rules::scheme(raw.scheme.as_deref())?.into(),
         retry_unauthorized: raw.retry_unauthorized.unwrap_or(true),
-        get_token: function(raw.get_token, rules::GET_TOKEN_RULE)?,
-        fetch: function(raw.fetch, rules::FETCH_RULE)?,
+        get_token: raw.get_token,
+        fetch: raw.fetch,
     })
 }
 
-/// The message of a serde error: the option's rule (`typed_field!`), without `String(error)`'s
-/// "Error: " in front.
-fn message_of(error: serde_wasm_bindgen::Error) -> String {
-    JsValue::from(error).unchecked_into::<js_sys::Error>().message().into()
-}
-
-impl Raw {
-    fn default_options() -> Raw {
-        Raw {
-            allowed_origins: None,
-            scheme: None,
-            renew_margin_seconds: None,
-            timeout_ms: None,
-            retry_unauthorized: None,
-            get_token: JsValue::UNDEFINED,
-            fetch: JsValue::UNDEFINED,
-        }
-    }
-}
-
-/// Copies the known options into a plain object, refusing unknown names; `allowedOrigins` is
-/// copied entry by entry (an entry that is not a string becomes "", which no origin is), so that
-/// serde never reads a getter, a Proxy or an array's own methods.
-fn plain_copy(options: &JsValue) -> Result<Object, Error> {
+/// Reads every key of `options`, refusing unknown names and values of the wrong type (`null`
+/// included) with the option's rule.
+fn read_raw(options: &JsValue) -> Result<Raw, Error> {
     if !options.is_object() {
         return Err(invalid(rules::OPTIONS_RULE));
     }
     let keys =
         js::object_keys(options).map_err(|_| invalid("Reading the options object threw; pass a plain object."))?;
-    let copy = Object::new();
+    let mut raw = Raw::default();
     for key in keys.iter() {
         let key = key.as_string().unwrap_or_default();
         if !rules::OPTION_NAMES.contains(&key.as_str()) {
             return Err(rules::unknown_option(&key));
         }
         let value = js::get(options, &key).map_err(|_| rules::unreadable_option(&key))?;
-        let value = if key == "allowedOrigins" {
-            copy_entries(&value).map_err(|_| rules::unreadable_option(&key))?
-        } else {
-            value
-        };
-        if !value.is_undefined() {
-            js::set(&copy, &key.into(), &value);
+        if value.is_undefined() {
+            continue;
+        }
+        match key.as_str() {
+            "allowedOrigins" => {
+                let entries = origin_entries(&value).map_err(|_| rules::unreadable_option(&key))?;
+                raw.allowed_origins = Some(entries.ok_or_else(|| invalid(rules::ORIGINS_RULE))?);
+            }
+            "scheme" => raw.scheme = Some(value.as_string().ok_or_else(|| invalid(rules::SCHEME_RULE))?),
+            "renewMarginSeconds" => raw.renew_margin_seconds = Some(number(&value, rules::MARGIN_RULE)?),
+            "timeoutMs" => raw.timeout_ms = Some(number(&value, rules::TIMEOUT_RULE)?),
+            "retryUnauthorized" => {
+                raw.retry_unauthorized = Some(value.as_bool().ok_or_else(|| invalid(rules::RETRY_RULE))?);
+            }
+            "getToken" => raw.get_token = Some(function(value, rules::GET_TOKEN_RULE)?),
+            _ => raw.fetch = Some(function(value, rules::FETCH_RULE)?),
         }
     }
-    Ok(copy)
+    Ok(raw)
 }
 
-/// An array's entries as strings ("" for any that is not one), read by index; any other value as it is.
-fn copy_entries(value: &JsValue) -> Result<JsValue, JsValue> {
+/// A number (`typeof value === "number"`, NaN included: the range rules refuse it), or the rule.
+fn number(value: &JsValue, rule: &'static str) -> Result<f64, Error> {
+    value.as_f64().ok_or_else(|| invalid(rule))
+}
+
+/// A function, or the rule.
+fn function(value: JsValue, rule: &'static str) -> Result<Function, Error> {
+    value.dyn_into::<Function>().map_err(|_| invalid(rule))
+}
+
+/// An array's entries as strings ("" for any that is not one, which no origin is), read by index;
+/// `None` if `value` is not an array; `Err` if reading it threw (a Proxy, a revoked Proxy).
+fn origin_entries(value: &JsValue) -> Result<Option<Vec<String>>, JsValue> {
     if !js::is_array(value)? {
-        return Ok(value.clone());
+        return Ok(None);
     }
     let length = js::get(value, "length")?.as_f64().unwrap_or(0.0) as u32;
-    let entries = Array::new();
+    let mut entries = Vec::new();
     for index in 0..length {
-        let entry = js_sys::Reflect::get_u32(value, index)?;
-        entries.push(&if entry.is_string() { entry } else { JsValue::from_str("") });
+        entries.push(js_sys::Reflect::get_u32(value, index)?.as_string().unwrap_or_default());
     }
-    Ok(entries.into())
+    Ok(Some(entries))
 }

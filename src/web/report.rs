@@ -1,67 +1,94 @@
-//! What goes out to the app, as serde-wasm-bindgen turns typed structs into plain objects:
+//! What goes out to the app, as serde-wasm-bindgen turns typed Rust values into plain objects:
 //! `snapshot()`, `stats()` and the events `subscribe` listeners hear.
+//!
+//! Each type serializes itself as a map (serde's `serialize_map`, written out below) rather than
+//! through `#[derive(Serialize)]`: a derived struct makes serde-wasm-bindgen keep every field name
+//! in a cache of JavaScript strings (a hash map and a thread-local, about 3 KB of wasm), which
+//! four small objects made once per change do not need.
 
 use crate::core::keeper::Stats;
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;
 
 /// `snapshot()`: frozen, and the same object until something in it changes.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Snapshot {
     /// `idle`, `fresh`, `renewing` or `failed` (`core::keeper::Status`).
     pub status: &'static str,
-    /// The held token's claims (unverified).
-    #[serde(with = "serde_wasm_bindgen::preserve", skip_serializing_if = "JsValue::is_undefined")]
+    /// The held token's claims (unverified), or `undefined` (then left out).
     pub claims: JsValue,
     /// When the held token expires, in page time (ms).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<f64>,
-    /// The latest failure, until a token arrives.
-    #[serde(with = "serde_wasm_bindgen::preserve", skip_serializing_if = "JsValue::is_undefined")]
+    /// The latest failure until a token arrives, or `undefined` (then left out).
     pub error: JsValue,
 }
 
-/// A `subscribe` event.
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "lowercase", rename_all_fields = "camelCase")]
+/// A `subscribe` event, `{ type, ... }`.
 pub enum Event {
-    /// A new token arrived.
-    Renewed {
-        /// Its claims.
-        #[serde(with = "serde_wasm_bindgen::preserve")]
-        claims: JsValue,
-        /// When it expires, in page time (ms).
-        expires_at: f64,
-    },
-    /// An ask failed.
-    Error {
-        /// The `ConnectTokenError`.
-        #[serde(with = "serde_wasm_bindgen::preserve")]
-        error: JsValue,
-    },
+    /// A new token arrived: its claims, and when it expires in page time (ms).
+    Renewed { claims: JsValue, expires_at: f64 },
+    /// An ask failed: the `ConnectTokenError`.
+    Error { error: JsValue },
     /// The held token's `exp` passed without a new one.
     Expired,
 }
 
-/// `stats()`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StatsReport {
-    host_calls: u32,
-    renewals: u32,
-    retries: u32,
-    failures: u32,
+/// `stats()`: `{ hostCalls, renewals, retries, failures }`.
+pub struct StatsReport(pub Stats);
+
+/// A JavaScript value that goes out as it is (serde-wasm-bindgen's `preserve`).
+struct Js<'a>(&'a JsValue);
+
+impl Serialize for Js<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde_wasm_bindgen::preserve::serialize(self.0, serializer)
+    }
 }
 
-impl From<Stats> for StatsReport {
-    fn from(stats: Stats) -> StatsReport {
-        StatsReport {
-            host_calls: stats.host_calls,
-            renewals: stats.renewals,
-            retries: stats.retries,
-            failures: stats.failures,
+impl Serialize for Snapshot {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("status", self.status)?;
+        if !self.claims.is_undefined() {
+            map.serialize_entry("claims", &Js(&self.claims))?;
         }
+        if let Some(expires_at) = self.expires_at {
+            map.serialize_entry("expiresAt", &expires_at)?;
+        }
+        if !self.error.is_undefined() {
+            map.serialize_entry("error", &Js(&self.error))?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        match self {
+            Event::Renewed { claims, expires_at } => {
+                map.serialize_entry("type", "renewed")?;
+                map.serialize_entry("claims", &Js(claims))?;
+                map.serialize_entry("expiresAt", expires_at)?;
+            }
+            Event::Error { error } => {
+                map.serialize_entry("type", "error")?;
+                map.serialize_entry("error", &Js(error))?;
+            }
+            Event::Expired => map.serialize_entry("type", "expired")?,
+        }
+        map.end()
+    }
+}
+
+impl Serialize for StatsReport {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Stats { host_calls, renewals, retries, failures } = self.0;
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry("hostCalls", &host_calls)?;
+        map.serialize_entry("renewals", &renewals)?;
+        map.serialize_entry("retries", &retries)?;
+        map.serialize_entry("failures", &failures)?;
+        map.end()
     }
 }
 
@@ -69,8 +96,9 @@ impl From<Stats> for StatsReport {
 /// types above never cause).
 ///
 /// ```ignore
-/// let stats = report::to_js(&StatsReport::from(keeper.stats()));
+/// let stats = report::to_js(&StatsReport(keeper.stats()));
 /// ```
 pub fn to_js(value: &impl Serialize) -> JsValue {
-    serde_wasm_bindgen::to_value(value).unwrap_or(JsValue::UNDEFINED)
+    let plain_objects = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    value.serialize(&plain_objects).unwrap_or(JsValue::UNDEFINED)
 }
