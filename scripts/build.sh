@@ -2,15 +2,15 @@
 # Builds pkg/: the npm package (release wasm optimized with wasm-opt -Oz, the JS entry and types).
 # Builds into a temporary folder and swaps it in, so a running server never sees half a package.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
+cd "$root"
 crate=connect_token
 out="pkg.tmp.$$"
 trap 'rm -rf "$out"' EXIT
 cargo build --quiet --lib --target wasm32-unknown-unknown --release
 wasm-bindgen --target web --encode-into always --out-dir "$out" "target/wasm32-unknown-unknown/release/$crate.wasm"
-node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features --enable-bulk-memory \
-  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types \
-  --enable-multivalue -o "$out/${crate}_bg.wasm" "$out/${crate}_bg.wasm"
+node_modules/.bin/wasm-opt $WASM_OPT_FLAGS --strip-debug --strip-producers --strip-target-features \
+  -o "$out/${crate}_bg.wasm" "$out/${crate}_bg.wasm"
 # The generated declarations type the raw wasm exports (InitOutput) as `any`: they are opaque
 # handles, so say `unknown`; and the .wasm's own declarations file is for nobody.
 sed -E -i '/^    readonly /s/\bany\b/unknown/g' "$out/$crate.d.ts"

@@ -12,3 +12,8 @@ npm_ci() {
     (cd "$dir" && npm ci --no-audit --no-fund)
   fi
 }
+
+# The wasm features the package uses (each engine in README "Browsers" supports them) and the
+# wasm-opt flags of the shipped build (scripts/build.sh; scripts/wasm-names.sh adds -g).
+WASM_FEATURES="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue"
+WASM_OPT_FLAGS="-Oz --converge $WASM_FEATURES"
