@@ -7,22 +7,36 @@ pub enum Body {
     Empty,
     /// A body `fetch` can send twice: string, Blob, BufferSource, URLSearchParams, FormData.
     Buffered,
-    /// A `ReadableStream`: the first send consumed it.
+    /// A `ReadableStream` in the init: the first send consumed it.
     Stream,
-    /// The body of a `Request` object passed as `input`: the first send consumed it.
+    /// The body of a `Request` object passed as `input` (what axios and ky send): a copy of the
+    /// request (`request.clone()`) goes out, so the original's body is still there for a replay.
     InRequest,
 }
 
-/// Whether a response with `status`, to a request that carried the keeper's token, is replayed
-/// once with a new token (the caller then compares tokens: the same token back means no replay).
+/// Whether a request with `body` is replayed once with a new token if it gets a 401.
 ///
 /// ```
-/// use connect_token::core::replay::{should_replay, Body};
-/// assert!(should_replay(401, Body::Buffered, true));
-/// assert!(!should_replay(401, Body::Stream, true));
-/// assert!(!should_replay(403, Body::Empty, true));
-/// assert!(!should_replay(401, Body::Empty, false));
+/// use connect_token::core::replay::{replayable, Body};
+/// assert!(replayable(Body::Buffered, true));
+/// assert!(replayable(Body::InRequest, true));
+/// assert!(!replayable(Body::Stream, true));
+/// assert!(!replayable(Body::Empty, false));
 /// ```
-pub fn should_replay(status: u16, body: Body, retry_unauthorized: bool) -> bool {
-    status == 401 && retry_unauthorized && matches!(body, Body::Empty | Body::Buffered)
+pub fn replayable(body: Body, retry_unauthorized: bool) -> bool {
+    retry_unauthorized && body != Body::Stream
+}
+
+/// Whether a response with `status`, to a request that carried the keeper's token, is replayed
+/// (`replayable`: see [`replayable`]). The caller then compares tokens: the same token back
+/// means no replay.
+///
+/// ```
+/// use connect_token::core::replay::should_replay;
+/// assert!(should_replay(401, true));
+/// assert!(!should_replay(403, true));
+/// assert!(!should_replay(401, false));
+/// ```
+pub fn should_replay(status: u16, replayable: bool) -> bool {
+    status == 401 && replayable
 }

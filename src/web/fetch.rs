@@ -2,6 +2,10 @@
 //! one replay with a new token after a 401. Which URLs may carry the token is `core::origin`'s
 //! decision, when a 401 is replayed `core::replay`'s.
 //!
+//! A request that finds a fresh token is sent synchronously, whatever its headers (an object, an
+//! array of pairs, `Headers`, or a `Request`'s); a future runs only for a caller that must wait
+//! for a renewal, and for the replay after a 401.
+//!
 //! Odd arguments are `fetch`'s to refuse: whatever this layer cannot read (a throwing getter, a
 //! Proxy) makes it hand the call to the app's `fetch` unchanged, so the caller gets `fetch`'s own
 //! error, and never the token.
@@ -10,7 +14,7 @@ use super::error;
 use super::js;
 use super::keeper::{now, BrowserKeeper};
 use crate::core::origin::{is_allowed, scope, Scope};
-use crate::core::replay::{should_replay, Body};
+use crate::core::replay::{replayable, should_replay, Body};
 use crate::core::{Millis, Now};
 use js_sys::{Array, Function, JsString, Object, Promise, Reflect};
 use std::cell::OnceCell;
@@ -48,9 +52,15 @@ impl Sender {
         }
     }
 
-    /// Whether `url` (already known to need the parser) resolves to an allowed origin.
-    fn parsed_origin_allowed(&self, url: &str) -> bool {
-        Url::new_with_base(url, &self.base).is_ok_and(|url| is_allowed(&url.origin(), &self.allowed))
+    /// Whether `url` may carry the token.
+    fn allows(&self, url: &str) -> bool {
+        match scope(url, &self.allowed) {
+            Scope::Allowed => true,
+            Scope::SameAsBase => self.base_allowed,
+            Scope::NeedsParse => {
+                Url::new_with_base(url, &self.base).is_ok_and(|url| is_allowed(&url.origin(), &self.allowed))
+            }
+        }
     }
 }
 
@@ -60,16 +70,20 @@ pub struct AuthFetch {
     keeper: Rc<BrowserKeeper>,
     sender: Sender,
     names: Names,
-    /// `(sent, response) => response, or the replay's promise`, `sent` bound per request.
+    /// `(sent, wall, mono, response) => response, or the replay's promise`, the first three bound
+    /// per request.
     after_send: OnceCell<Function>,
 }
 
-/// The property names every request uses, as JavaScript strings made once (making one from a
-/// Rust string costs a UTF-8 decode per use).
+/// The property and header names every request uses, as JavaScript strings made once (making one
+/// from a Rust string costs a UTF-8 decode per use).
 struct Names {
     authorization: JsValue,
     headers: JsValue,
     status: JsValue,
+    body: JsValue,
+    signal: JsValue,
+    date: JsValue,
 }
 
 impl AuthFetch {
@@ -80,15 +94,22 @@ impl AuthFetch {
     /// let response = JsFuture::from(fetch.fetch("/api/x".into(), JsValue::UNDEFINED)).await?;
     /// ```
     pub fn new(keeper: Rc<BrowserKeeper>, sender: Sender) -> Rc<AuthFetch> {
-        let names = Names { authorization: "Authorization".into(), headers: "headers".into(), status: "status".into() };
+        let names = Names {
+            authorization: "Authorization".into(),
+            headers: "headers".into(),
+            status: "status".into(),
+            body: "body".into(),
+            signal: "signal".into(),
+            date: "date".into(),
+        };
         let fetch = Rc::new(AuthFetch { keeper, sender, names, after_send: OnceCell::new() });
         let weak = Rc::downgrade(&fetch);
-        let after_send = Closure::<dyn FnMut(Array, JsValue) -> JsValue>::new(move |sent: Array, response: JsValue| {
-            match weak.upgrade() {
-                Some(fetch) => fetch.after_send(Sent::from_js(&sent), response),
+        let after_send = Closure::<dyn FnMut(Array, f64, f64, JsValue) -> JsValue>::new(
+            move |sent: Array, wall: f64, mono: f64, response: JsValue| match weak.upgrade() {
+                Some(fetch) => fetch.after_send(&sent, Now { wall: wall as Millis, mono: mono as Millis }, response),
                 None => response,
-            }
-        });
+            },
+        );
         let _ = fetch.after_send.set(after_send.into_js_value().unchecked_into());
         fetch
     }
@@ -101,86 +122,90 @@ impl AuthFetch {
         self.route(&input, &init).unwrap_or_else(|_| self.sender.send(&input, &init))
     }
 
+    /// Sends the request: as it is (an origin that is not allowed, the caller's own
+    /// `Authorization`, arguments `fetch` will refuse), with the token if one is fresh now, or
+    /// once a renewal brings one.
     fn route(self: &Rc<Self>, input: &JsValue, init: &JsValue) -> Result<Promise, JsValue> {
-        let (keeper, sender) = (&self.keeper, &self.sender);
         let has_init = !init.is_null() && !init.is_undefined();
         // An init that is not an object is fetch's to refuse (TypeError), never ours to send.
         if has_init && !init.is_object() && !init.is_function() {
-            return Ok(sender.send(input, init));
+            return Ok(self.sender.send(input, init));
         }
-        let url = match (input.as_string(), input.dyn_ref::<Request>()) {
+        let request = if input.is_string() { None } else { input.dyn_ref::<Request>() };
+        let url = match (input.as_string(), request) {
             (Some(url), _) => url,
             (None, Some(request)) => request.url(),
             (None, None) => js::string_of(input)?.into(),
         };
-        let now = now();
-        let usable = keeper.check(now);
-        let allowed = match scope(&url, &sender.allowed) {
-            Scope::Allowed => true,
-            Scope::SameAsBase => sender.base_allowed,
-            Scope::NeedsParse => sender.parsed_origin_allowed(&url),
-        };
-        if !allowed {
-            return Ok(sender.send(input, init));
+        let at = now();
+        let usable = self.keeper.check(at);
+        if !self.sender.allows(&url) {
+            return Ok(self.sender.send(input, init));
         }
-        let own_headers = if has_init { Reflect::get(init, &self.names.headers)? } else { JsValue::UNDEFINED };
-        let fresh = usable.filter(|_| own_headers.is_undefined() && input.is_string());
-        let Some((token, header)) = fresh else {
-            let this = self.clone();
-            let (input, init) = (input.clone(), init.clone());
-            return Ok(future_to_promise(async move { this.authenticated(input, init, own_headers).await }));
+        let Some(outgoing) = self.outgoing(input, init, has_init, request)? else {
+            return Ok(self.sender.send(input, init)); // the caller's own Authorization, or headers fetch refuses
         };
-        // The fast path: a fresh token, a URL string and no headers of the caller's to merge.
-        let headers = Object::new();
-        js::set(&headers, &self.names.authorization, &header);
-        let authed = with_headers(init, &self.names.headers, &headers)?;
-        let (body, signal) = body_and_signal(init, None)?;
-        let sent = Sent { input: input.clone(), authed, token, body, signal, at: now };
-        let promise = sender.send(input, &sent.authed);
-        match self.after_send.get() {
-            Some(after_send) => Ok(js::then(&promise, after_send.bind1(&JsValue::NULL, &sent.to_js()).as_ref())),
-            None => Ok(promise),
+        if let Some((token, header)) = usable {
+            return outgoing.send(self, token, &header, at);
         }
+        let this = self.clone();
+        Ok(future_to_promise(async move {
+            let token = this.keeper.clone().current(outgoing.signal.clone(), true).await?;
+            let header = this.keeper.header(&token);
+            JsFuture::from(outgoing.send(&this, token, &header, now())?).await
+        }))
     }
 
-    /// A response to a request that carried the token: as it is, or the promise of its replay.
-    fn after_send(self: Rc<Self>, sent: Sent, response: JsValue) -> JsValue {
-        self.read_server_date(&response, sent.at);
-        let status = Reflect::get(&response, &self.names.status).ok().and_then(|status| status.as_f64()).unwrap_or(0.0);
-        if !should_replay(status as u16, sent.body_kind(), self.sender.retry_unauthorized) {
+    /// What goes out, read from the caller's arguments: their headers (`None` if they carry their
+    /// own `Authorization` or cannot be read), body and signal.
+    fn outgoing(
+        &self,
+        input: &JsValue,
+        init: &JsValue,
+        has_init: bool,
+        request: Option<&Request>,
+    ) -> Result<Option<Outgoing>, JsValue> {
+        let names = &self.names;
+        let own_headers = if has_init { Reflect::get(init, &names.headers)? } else { JsValue::UNDEFINED };
+        let headers = match (own_headers.is_undefined(), request) {
+            (true, None) => None,
+            (true, Some(request)) => Some(request.headers()),
+            (false, _) => match Headers::new_with_str_sequence_sequence(&own_headers) {
+                Ok(headers) => Some(headers),
+                Err(_) => return Ok(None), // fetch refuses them itself
+            },
+        };
+        if headers.as_ref().is_some_and(|headers| js::has_header(headers, &names.authorization)) {
+            return Ok(None); // never over the caller's own
+        }
+        let body = if has_init { js::get_with(init, &names.body)? } else { JsValue::UNDEFINED };
+        let signal = if has_init { js::get_with(init, &names.signal)? } else { JsValue::UNDEFINED };
+        let signal = signal.dyn_into::<AbortSignal>().ok().or_else(|| request.map(Request::signal));
+        let body = if !body.is_null() && !body.is_undefined() {
+            if body.has_type::<ReadableStream>() {
+                Body::Stream
+            } else {
+                Body::Buffered
+            }
+        } else if request.is_some_and(|request| request.body().is_some()) {
+            Body::InRequest
+        } else {
+            Body::Empty
+        };
+        Ok(Some(Outgoing { input: input.clone(), init: init.clone(), headers, body, signal }))
+    }
+
+    /// A response to a request that carried the token (`sent` when it left): as it is, or the
+    /// promise of its replay.
+    fn after_send(self: Rc<Self>, sent: &Array, at: Now, response: JsValue) -> JsValue {
+        self.read_server_date(&response, at);
+        let status = Reflect::get(&response, &self.names.status).ok().and_then(|status| status.as_f64());
+        let replayable = sent.get(0).is_truthy();
+        if !should_replay(status.unwrap_or(0.0) as u16, replayable) {
             return response;
         }
+        let sent = Sent::from_js(sent);
         future_to_promise(async move { self.replay(response, sent).await }).into()
-    }
-
-    /// The path for everything but the fast one: the caller's headers merged, waiting for a token
-    /// if none is usable.
-    async fn authenticated(
-        self: Rc<Self>,
-        input: JsValue,
-        init: JsValue,
-        own_headers: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let request = input.dyn_ref::<Request>().cloned();
-        let source = match (&request, own_headers.is_undefined()) {
-            (Some(request), true) => request.headers().into(),
-            _ => own_headers,
-        };
-        let headers = match Headers::new_with_str_sequence_sequence(&source) {
-            Ok(headers) => headers,
-            Err(_) => return JsFuture::from(self.sender.send(&input, &init)).await, // fetch refuses them itself
-        };
-        if headers.has("authorization").unwrap_or(false) {
-            return JsFuture::from(self.sender.send(&input, &init)).await; // never over the caller's own
-        }
-        let (body, signal) = body_and_signal(&init, request.as_ref())?;
-        let token = self.keeper.clone().current(signal.clone(), true).await?;
-        let _ = headers.set("Authorization", &String::from(self.keeper.header(&token)));
-        let authed = with_headers(&init, &self.names.headers, &headers)?;
-        let sent = Sent { input, authed, token, body, signal, at: now() };
-        let response = JsFuture::from(self.sender.send(&sent.input, &sent.authed)).await?;
-        // The response as it is, or the promise of its replay, as on the fast path.
-        JsFuture::from(Promise::resolve(&self.after_send(sent, response))).await
     }
 
     /// Hands the response's `Date` header, if it has one the browser can parse, to the keeper as
@@ -188,7 +213,7 @@ impl AuthFetch {
     /// here; a cross-origin one shows `Date` only if it lists it in `Access-Control-Expose-Headers`.
     fn read_server_date(&self, response: &JsValue, sent: Now) {
         let Some(response) = response.dyn_ref::<Response>() else { return };
-        let Ok(Some(date)) = response.headers().get("date") else { return };
+        let Some(date) = js::get_header(&response.headers(), &self.names.date) else { return };
         let date_ms = js_sys::Date::parse(&date);
         if date_ms.is_finite() {
             self.keeper.server_time(sent, now(), date_ms as Millis);
@@ -207,62 +232,70 @@ impl AuthFetch {
         if Object::is(&next, &sent.token) {
             return Ok(response);
         }
-        let headers = Headers::new_with_str_sequence_sequence(&js::get(&sent.authed, "headers")?)?;
-        headers.set("Authorization", &String::from(keeper.header(&next)))?;
+        let headers = Headers::new_with_str_sequence_sequence(&js::get_with(&sent.authed, &self.names.headers)?)?;
+        js::set_header(&headers, &self.names.authorization, &keeper.header(&next))?;
         let replay = with_headers(&sent.authed, &self.names.headers, &headers)?;
         JsFuture::from(self.sender.send(&sent.input, &replay)).await
     }
 }
 
-/// A request that went out with a token.
+/// A request about to carry the token.
+struct Outgoing {
+    input: JsValue,
+    init: JsValue,
+    /// The caller's headers (the init's, else the `Request`'s), if any.
+    headers: Option<Headers>,
+    body: Body,
+    signal: Option<AbortSignal>,
+}
+
+impl Outgoing {
+    /// Sends it with `token` (`header` its `Authorization` value); `at`: now. A `Request` with a
+    /// body goes out as a copy (`request.clone()`), so that the original's body is still unread
+    /// for a replay.
+    fn send(self, fetch: &AuthFetch, token: JsString, header: &JsString, at: Now) -> Result<Promise, JsValue> {
+        let names = &fetch.names;
+        let headers = match self.headers {
+            Some(headers) => {
+                js::set_header(&headers, &names.authorization, header)?;
+                headers.into()
+            }
+            None => {
+                let headers = Object::new();
+                js::set(&headers, &names.authorization, header);
+                headers.into()
+            }
+        };
+        let authed = with_headers(&self.init, &names.headers, &headers)?;
+        let replayable = replayable(self.body, fetch.sender.retry_unauthorized);
+        let copy = match self.input.dyn_ref::<Request>() {
+            Some(request) if replayable && self.body == Body::InRequest => Some(js::clone_request(request)?.into()),
+            _ => None,
+        };
+        let promise = fetch.sender.send(copy.as_ref().unwrap_or(&self.input), &authed);
+        let Some(after_send) = fetch.after_send.get() else { return Ok(promise) };
+        let signal = self.signal.map_or(JsValue::UNDEFINED, JsValue::from);
+        let sent = Array::of5(&replayable.into(), &token, &self.input, &authed, &signal);
+        let bound = after_send.bind3(&JsValue::NULL, &sent, &(at.wall as f64).into(), &(at.mono as f64).into());
+        Ok(js::then(&promise, bound.as_ref()))
+    }
+}
+
+/// A request that went out with a token, as kept for its replay.
 struct Sent {
+    /// The caller's input (a `Request` whose body was not read: a copy was sent).
     input: JsValue,
     authed: JsValue,
     token: JsString,
-    body: JsValue,
     signal: Option<AbortSignal>,
-    /// When it was sent.
-    at: Now,
 }
 
 impl Sent {
-    /// As one JavaScript array, bound to the response handler.
-    fn to_js(&self) -> Array {
-        let signal = self.signal.as_ref().map_or(JsValue::UNDEFINED, JsValue::from);
-        let sent = Array::of5(&self.input, &self.authed, &self.token, &self.body, &signal);
-        sent.push(&(self.at.wall as f64).into());
-        sent.push(&(self.at.mono as f64).into());
-        sent
-    }
-
-    /// Back from [`Sent::to_js`] (an array of ours: nothing here can throw).
+    /// Back from the array bound to the response handler (`[replayable, token, input, authed,
+    /// signal]`, an array of ours: nothing here can throw).
     fn from_js(sent: &Array) -> Sent {
-        Sent {
-            input: sent.get(0),
-            authed: sent.get(1),
-            token: sent.get(2).unchecked_into(),
-            body: sent.get(3),
-            signal: sent.get(4).dyn_into().ok(),
-            at: Now {
-                wall: sent.get(5).as_f64().unwrap_or_default() as Millis,
-                mono: sent.get(6).as_f64().unwrap_or_default() as Millis,
-            },
-        }
-    }
-
-    /// What the request's body is, as far as replaying goes.
-    fn body_kind(&self) -> Body {
-        if !self.body.is_null() && !self.body.is_undefined() {
-            if self.body.has_type::<ReadableStream>() {
-                Body::Stream
-            } else {
-                Body::Buffered
-            }
-        } else if self.input.dyn_ref::<Request>().is_some_and(|request| request.body().is_some()) {
-            Body::InRequest
-        } else {
-            Body::Empty
-        }
+        let signal = sent.get(4).dyn_into().ok();
+        Sent { token: sent.get(1).unchecked_into(), input: sent.get(2), authed: sent.get(3), signal }
     }
 }
 
@@ -274,16 +307,4 @@ fn with_headers(init: &JsValue, name: &JsValue, headers: &JsValue) -> Result<JsV
     }
     js::set(&authed, name, headers);
     Ok(authed.unchecked_into::<RequestInit>().into())
-}
-
-/// The request's body and signal: the init's, else those of a `Request` passed as input.
-fn body_and_signal(init: &JsValue, request: Option<&Request>) -> Result<(JsValue, Option<AbortSignal>), JsValue> {
-    let has_init = !init.is_null() && !init.is_undefined();
-    let body = if has_init { js::get(init, "body")? } else { JsValue::UNDEFINED };
-    let signal = if has_init { js::get(init, "signal")? } else { JsValue::UNDEFINED };
-    let signal = match signal.dyn_into::<AbortSignal>() {
-        Ok(signal) => Some(signal),
-        Err(_) => request.map(Request::signal),
-    };
-    Ok((body, signal))
 }

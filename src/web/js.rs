@@ -5,6 +5,8 @@
 
 use js_sys::{Array, JsString, Object};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Headers, Request};
 
 #[wasm_bindgen]
 extern "C" {
@@ -28,6 +30,65 @@ extern "C" {
     /// `Object.assign(target, source)`: runs the source's getters.
     #[wasm_bindgen(catch, js_namespace = Object, js_name = assign)]
     pub fn assign(target: &Object, source: &JsValue) -> Result<Object, JsValue>;
+
+    /// `Headers` and `Request`, seen only for the methods below (web-sys's take Rust strings, which
+    /// are copied per call, and cannot throw).
+    type HeaderList;
+    #[wasm_bindgen(method, js_name = has)]
+    fn has(this: &HeaderList, name: &JsValue) -> bool;
+    #[wasm_bindgen(method, js_name = get)]
+    fn get(this: &HeaderList, name: &JsValue) -> Option<String>;
+    #[wasm_bindgen(method, catch, js_name = set)]
+    fn set(this: &HeaderList, name: &JsValue, value: &JsString) -> Result<(), JsValue>;
+    type RequestCopy;
+    #[wasm_bindgen(method, catch, js_name = clone)]
+    fn clone(this: &RequestCopy) -> Result<Request, JsValue>;
+}
+
+/// `headers.has(name)`, `name` a JavaScript string made once.
+///
+/// ```ignore
+/// if js::has_header(&headers, &names.authorization) { /* the caller's own */ }
+/// ```
+pub fn has_header(headers: &Headers, name: &JsValue) -> bool {
+    headers.unchecked_ref::<HeaderList>().has(name)
+}
+
+/// `headers.get(name)`: the value, or `None` if there is none.
+///
+/// ```ignore
+/// let date = js::get_header(&response.headers(), &names.date);
+/// ```
+pub fn get_header(headers: &Headers, name: &JsValue) -> Option<String> {
+    headers.unchecked_ref::<HeaderList>().get(name)
+}
+
+/// `headers.set(name, value)` with JavaScript strings as they are (the token is never copied into
+/// the wasm); `Err` for a value that is not a valid header value.
+///
+/// ```ignore
+/// js::set_header(&headers, &names.authorization, &header)?;
+/// ```
+pub fn set_header(headers: &Headers, name: &JsValue, value: &JsString) -> Result<(), JsValue> {
+    headers.unchecked_ref::<HeaderList>().set(name, value)
+}
+
+/// `request.clone()`: an unread copy; `Err` if the request's body was already read.
+///
+/// ```ignore
+/// let copy = js::clone_request(&request)?; // send the copy, keep the original for a replay
+/// ```
+pub fn clone_request(request: &Request) -> Result<Request, JsValue> {
+    request.unchecked_ref::<RequestCopy>().clone()
+}
+
+/// `target[key]` with a key made once, or `Err` if reading it threw.
+///
+/// ```ignore
+/// let body = js::get_with(&init, &names.body)?;
+/// ```
+pub fn get_with(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue> {
+    js_sys::Reflect::get(target, key)
 }
 
 /// `promise.then(on_fulfilled)` with a plain function (js-sys takes only a Rust closure, which

@@ -1,7 +1,8 @@
 // 401 from an allowed origin on a request that carried the keeper's token: one forced renewal and
-// one replay when the body can be sent again; the 401 as is when the host hands back the same token,
-// when the body was a ReadableStream (or inside a Request), when retryUnauthorized is false, and
-// when the caller set its own Authorization header.
+// one replay when the body can be sent again (an init body that is not a stream, or a Request's body,
+// of which an unread copy is kept); the 401 as is when the host hands back the same token, when the
+// init body was a ReadableStream, when retryUnauthorized is false, and when the caller set its own
+// Authorization header.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEnv, assertNoLeaks } from './harness.mjs';
@@ -127,24 +128,26 @@ test('own Authorization header: never overwritten, its 401 never replayed', asyn
   await assertNoLeaks(env);
 });
 
-test('Request object with a body: a 401 is returned as is (its body was used up)', async () => {
+test('Request object with a body (what axios and ky send): a 401 is replayed once with a new token and the same body', async () => {
   await env.reset({ host: { cacheMarginSeconds: 100_000, nonce: true } });
   const s = await env.open();
   assert.equal((await s.fetch('/api/whoami')).status, 200);
   await s.advance(3_000);
+  const hostBefore = env.control.stats().hostCalls;
   env.control.addon({ rejectNext: 1 });
   const out = await s.eval(async (body) => {
-    const r = await window.connectTokenDemo.auth.fetch(new Request('/api/echo', { method: 'POST', body }));
-    return r.status;
+    const request = new Request('/api/echo', { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+    const r = await window.connectTokenDemo.auth.fetch(request);
+    return { status: r.status, echo: await r.json(), bodyUsed: request.bodyUsed };
   }, BODY);
-  assert.equal(out, 401);
-  assert.equal(seen('/api/echo').length, 1);
-  // Without a 401 the same kind of request carries the token and works.
-  const ok = await s.eval(async (body) => {
-    const r = await window.connectTokenDemo.auth.fetch(new Request('/api/echo', { method: 'POST', body }));
-    return { status: r.status, body: (await r.json()).body };
-  }, BODY);
-  assert.deepEqual(ok, { status: 200, body: BODY });
+  assert.equal(out.status, 200);
+  assert.equal(out.echo.body, BODY, 'the replay carried the same body');
+  assert.equal(out.echo.contentType, 'application/json', "the Request's own headers went along");
+  assert.equal(out.bodyUsed, true, "the caller's Request was what the replay sent");
+  const sent = seen('/api/echo');
+  assert.deepEqual(sent.map((x) => x.status), [401, 200]);
+  assert.notEqual(sent[0].token, sent[1].token, 'replayed with a new token');
+  assert.equal(env.control.stats().hostCalls - hostBefore, 1, 'one forced renewal');
   await assertNoLeaks(env);
 });
 
