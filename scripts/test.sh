@@ -22,10 +22,11 @@ cargo test
 say "browser tests: the Rust binding (src/web) through its JavaScript API, in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --tests
 
-say "release package, its types (tsc --strict) and its size through Vite and webpack 5"
+say "release package, its types (tsc --strict), no float formatting in it, and its size through Vite and webpack 5"
 ./scripts/build.sh
 ./scripts/types.sh
-./scripts/size.sh "${SIZE_BUDGET:-65536}"
+./scripts/no-float-fmt.sh
+./scripts/size.sh "${SIZE_BUDGET:-40960}"
 
 say "host simulator self-test"
 npm_ci www/sim

@@ -103,13 +103,10 @@ export function groupOf(raw) {
   }
 }
 
-const FLAG = /(?:^|\s)(-O[0-9sz]|--converge|--enable-[a-z-]+)(?=\s|$)/g;
-
-/** The wasm-opt flags scripts/build.sh uses that change code (optimization level and features). */
+/** The wasm-opt flags of the shipped build (scripts/lib.sh's WASM_OPT_FLAGS, which scripts/build.sh uses). */
 export function buildFlags(root) {
-  const script = readFileSync(join(root, 'scripts', 'build.sh'), 'utf8').replace(/\\\n/g, ' ');
-  const line = script.split('\n').find((l) => !/^\s*#/.test(l) && l.includes('wasm-opt'));
-  return [...(line ?? '').matchAll(FLAG)].map((m) => m[1]);
+  const lib = join(root, 'scripts', 'lib.sh');
+  return execFileSync('bash', ['-c', `source "${lib}" && echo $WASM_OPT_FLAGS`], { encoding: 'utf8' }).trim().split(/\s+/);
 }
 
 /** Builds the named wasm and groups twiggy's shallow sizes by crate. */
@@ -120,15 +117,12 @@ export function crateBreakdown(root, { log = () => {} } = {}) {
   const flags = buildFlags(root);
   const tmp = mkdtempSync(join(os.tmpdir(), 'connect-token-crates-'));
   try {
-    log('   building the wasm with names kept (cargo, wasm-bindgen --keep-debug, wasm-opt -g)');
-    execFileSync('cargo', ['build', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--release'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-    const input = join(root, 'target', 'wasm32-unknown-unknown', 'release', 'connect_token.wasm');
-    execFileSync('wasm-bindgen', ['--target', 'web', '--encode-into', 'always', '--keep-debug', '--out-dir', tmp, input], { stdio: 'inherit' });
-    const named = join(tmp, 'named.wasm');
-    const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
-    execFileSync(wasmOpt, [...flags, '-g', '-o', named, join(tmp, 'connect_token_bg.wasm')], { stdio: 'inherit' });
+    log('   building the wasm with names kept (scripts/wasm-names.sh: wasm-bindgen --keep-debug, wasm-opt -g)');
+    execFileSync(join(root, 'scripts', 'wasm-names.sh'), { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const named = join(root, 'target', 'named', 'connect_token_bg.wasm');
     // The same module without its names, to compare with the shipped pkg/ wasm.
     const stripped = join(tmp, 'stripped.wasm');
+    const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
     const features = flags.filter((f) => f.startsWith('--enable-'));
     execFileSync(wasmOpt, [...features, '--strip-debug', '--strip-producers', '--strip-target-features', '-o', stripped, named], { stdio: 'inherit' });
     const csv = execFileSync(twiggy, ['top', '-n', '100000', '--format', 'csv', named], { encoding: 'utf8', maxBuffer: 1 << 28 });

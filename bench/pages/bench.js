@@ -57,6 +57,16 @@ async function setupOverhead() {
   // then the stub as is); a relative URL without a leading slash (parsed, then authenticated);
   // and both wrappers with a caller's init.
   const init = { method: 'GET', headers: { Accept: 'application/json' } };
+  // What axios (fetch adapter) and ky send: a Request carrying a JSON body and its headers, made
+  // per call on both sides. The wrapper sends it with its headers and the token; ours also keeps an
+  // unread copy for a replay after a 401.
+  const json = JSON.stringify({ summary: 'Zoë ✓', fields: { project: 'DEMO', labels: ['a', 'b'] } });
+  const jsonRequest = () => new Request('/api', { method: 'POST', body: json, headers: { 'Content-Type': 'application/json' } });
+  const wrapperForRequest = (request) => {
+    const headers = new Headers(request.headers);
+    headers.set('Authorization', 'JWT ' + token);
+    return stub(request, { headers });
+  };
   const breakdown = {
     oursToken: () => auth.token(),
     oursOwnHeader: () => auth.fetch('/api', { headers: { Authorization: 'JWT own' } }),
@@ -64,13 +74,15 @@ async function setupOverhead() {
     oursRelative: () => auth.fetch('api'),
     wrapperInit: () => wrapper('/api', init),
     oursInit: () => auth.fetch('/api', init),
+    wrapperRequest: () => wrapperForRequest(jsonRequest()),
+    oursRequest: () => auth.fetch(jsonRequest()),
   };
   const sent = {};
   for (const [name, call] of Object.entries({ ...variants, ...breakdown })) {
     if (name === 'oursToken') continue;
     let header = null;
     inspect = (input, init) => {
-      header = input instanceof Request ? input.headers.get('Authorization') : new Headers(init?.headers).get('Authorization');
+      header = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)).get('Authorization');
     };
     const answer = await call();
     inspect = null;

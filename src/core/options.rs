@@ -31,6 +31,9 @@ pub const OPTIONS_RULE: &str = "createConnectAuth(options): options must be a pl
 /// The options `createConnectAuth` knows, as JavaScript names them.
 pub const OPTION_NAMES: [&str; 7] =
     ["allowedOrigins", "scheme", "renewMarginSeconds", "timeoutMs", "retryUnauthorized", "getToken", "fetch"];
+/// [`OPTION_NAMES`] as the message for an unknown option lists them (written out, so the wasm
+/// needs no `join`; a test checks the two agree).
+const OPTION_LIST: &str = "allowedOrigins, scheme, renewMarginSeconds, timeoutMs, retryUnauthorized, getToken, fetch";
 
 /// The error for an option name that is not one of [`OPTION_NAMES`] (a typo such as `timeoutMS`).
 ///
@@ -43,7 +46,7 @@ pub fn unknown_option(key: &str) -> Error {
     let mut message = String::from("Unknown option \"");
     message.push_str(key);
     message.push_str("\"; the options are ");
-    message.push_str(&OPTION_NAMES.join(", "));
+    message.push_str(OPTION_LIST);
     message.push('.');
     invalid(message)
 }
@@ -160,6 +163,11 @@ pub fn invalid(message: impl Into<String>) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_unknown_option_message_lists_every_option() {
+        assert_eq!(OPTION_LIST, OPTION_NAMES.join(", "));
+    }
 
     #[test]
     fn margins_and_timeouts_out_of_range_are_refused() {

@@ -9,8 +9,8 @@ pub enum Body {
     Buffered,
     /// A `ReadableStream` in the init: the first send consumed it.
     Stream,
-    /// The body of a `Request` object passed as `input` (what axios and ky send): a copy of the
-    /// request (`request.clone()`) goes out, so the original's body is still there for a replay.
+    /// The body of a `Request` object passed as `input` (what axios and ky send): read once into
+    /// memory, it goes out as the init's body and can go out again.
     InRequest,
 }
 

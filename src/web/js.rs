@@ -6,7 +6,7 @@
 use js_sys::{Array, JsString, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Headers, Request};
+use web_sys::Headers;
 
 #[wasm_bindgen]
 extern "C" {
@@ -31,8 +31,8 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = Object, js_name = assign)]
     pub fn assign(target: &Object, source: &JsValue) -> Result<Object, JsValue>;
 
-    /// `Headers` and `Request`, seen only for the methods below (web-sys's take Rust strings, which
-    /// are copied per call, and cannot throw).
+    /// `Headers`, seen only for the methods below (web-sys's take Rust strings, which are copied
+    /// per call, and its `set` cannot throw).
     type HeaderList;
     #[wasm_bindgen(method, js_name = has)]
     fn has(this: &HeaderList, name: &JsValue) -> bool;
@@ -40,9 +40,6 @@ extern "C" {
     fn get(this: &HeaderList, name: &JsValue) -> Option<String>;
     #[wasm_bindgen(method, catch, js_name = set)]
     fn set(this: &HeaderList, name: &JsValue, value: &JsString) -> Result<(), JsValue>;
-    type RequestCopy;
-    #[wasm_bindgen(method, catch, js_name = clone)]
-    fn clone(this: &RequestCopy) -> Result<Request, JsValue>;
 }
 
 /// `headers.has(name)`, `name` a JavaScript string made once.
@@ -71,15 +68,6 @@ pub fn get_header(headers: &Headers, name: &JsValue) -> Option<String> {
 /// ```
 pub fn set_header(headers: &Headers, name: &JsValue, value: &JsString) -> Result<(), JsValue> {
     headers.unchecked_ref::<HeaderList>().set(name, value)
-}
-
-/// `request.clone()`: an unread copy; `Err` if the request's body was already read.
-///
-/// ```ignore
-/// let copy = js::clone_request(&request)?; // send the copy, keep the original for a replay
-/// ```
-pub fn clone_request(request: &Request) -> Result<Request, JsValue> {
-    request.unchecked_ref::<RequestCopy>().clone()
 }
 
 /// `target[key]` with a key made once, or `Err` if reading it threw.

@@ -35,27 +35,39 @@ pub enum Event {
 /// `stats()`: `{ hostCalls, renewals, retries, failures }`.
 pub struct StatsReport(pub Stats);
 
-/// A JavaScript value that goes out as it is (serde-wasm-bindgen's `preserve`).
-struct Js<'a>(&'a JsValue);
+/// One value of an object that goes out. Every entry has this one type, so serde's
+/// `serialize_entry` is compiled once, not once per value type.
+enum Value<'a> {
+    /// A string.
+    Text(&'a str),
+    /// A number.
+    Number(f64),
+    /// A JavaScript value, as it is (serde-wasm-bindgen's `preserve`).
+    Js(&'a JsValue),
+}
 
-impl Serialize for Js<'_> {
+impl Serialize for Value<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serde_wasm_bindgen::preserve::serialize(self.0, serializer)
+        match self {
+            Value::Text(text) => serializer.serialize_str(text),
+            Value::Number(number) => serializer.serialize_f64(*number),
+            Value::Js(value) => serde_wasm_bindgen::preserve::serialize(*value, serializer),
+        }
     }
 }
 
 impl Serialize for Snapshot {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("status", self.status)?;
+        map.serialize_entry("status", &Value::Text(self.status))?;
         if !self.claims.is_undefined() {
-            map.serialize_entry("claims", &Js(&self.claims))?;
+            map.serialize_entry("claims", &Value::Js(&self.claims))?;
         }
         if let Some(expires_at) = self.expires_at {
-            map.serialize_entry("expiresAt", &expires_at)?;
+            map.serialize_entry("expiresAt", &Value::Number(expires_at))?;
         }
         if !self.error.is_undefined() {
-            map.serialize_entry("error", &Js(&self.error))?;
+            map.serialize_entry("error", &Value::Js(&self.error))?;
         }
         map.end()
     }
@@ -66,15 +78,15 @@ impl Serialize for Event {
         let mut map = serializer.serialize_map(None)?;
         match self {
             Event::Renewed { claims, expires_at } => {
-                map.serialize_entry("type", "renewed")?;
-                map.serialize_entry("claims", &Js(claims))?;
-                map.serialize_entry("expiresAt", expires_at)?;
+                map.serialize_entry("type", &Value::Text("renewed"))?;
+                map.serialize_entry("claims", &Value::Js(claims))?;
+                map.serialize_entry("expiresAt", &Value::Number(*expires_at))?;
             }
             Event::Error { error } => {
-                map.serialize_entry("type", "error")?;
-                map.serialize_entry("error", &Js(error))?;
+                map.serialize_entry("type", &Value::Text("error"))?;
+                map.serialize_entry("error", &Value::Js(error))?;
             }
-            Event::Expired => map.serialize_entry("type", "expired")?,
+            Event::Expired => map.serialize_entry("type", &Value::Text("expired"))?,
         }
         map.end()
     }
@@ -84,10 +96,10 @@ impl Serialize for StatsReport {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let Stats { host_calls, renewals, retries, failures } = self.0;
         let mut map = serializer.serialize_map(Some(4))?;
-        map.serialize_entry("hostCalls", &host_calls)?;
-        map.serialize_entry("renewals", &renewals)?;
-        map.serialize_entry("retries", &retries)?;
-        map.serialize_entry("failures", &failures)?;
+        map.serialize_entry("hostCalls", &Value::Number(host_calls.into()))?;
+        map.serialize_entry("renewals", &Value::Number(renewals.into()))?;
+        map.serialize_entry("retries", &Value::Number(retries.into()))?;
+        map.serialize_entry("failures", &Value::Number(failures.into()))?;
         map.end()
     }
 }
