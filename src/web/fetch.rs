@@ -266,7 +266,9 @@ impl Outgoing {
     /// times slower).
     fn body_to_read(&self, retry_unauthorized: bool) -> Option<Request> {
         let replayable = replayable(self.body, retry_unauthorized);
-        self.input.dyn_ref::<Request>().filter(|_| replayable && self.body == Body::InRequest).cloned()
+        // A body already read is fetch's to refuse (its own TypeError), as if we were not there.
+        let request = self.input.dyn_ref::<Request>().filter(|request| !request.body_used());
+        request.filter(|_| replayable && self.body == Body::InRequest).cloned()
     }
 
     /// The request with `token` (`header` its `Authorization` value), as the array kept for its
