@@ -16,13 +16,13 @@ use super::keeper::{now, BrowserKeeper};
 use crate::core::origin::{is_allowed, scope, Scope};
 use crate::core::replay::{replayable, should_replay, Body};
 use crate::core::{Millis, Now};
-use js_sys::{Array, Function, JsString, Object, Promise, Reflect};
+use js_sys::{Function, JsString, Object, Promise, Reflect};
 use std::cell::OnceCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{AbortSignal, Headers, ReadableStream, Request, RequestInit, Response, Url};
+use web_sys::{AbortSignal, Headers, ReadableStream, Request, Response, Url};
 
 /// Where requests go and which of them may carry the token.
 pub struct Sender {
@@ -70,19 +70,18 @@ pub struct AuthFetch {
     keeper: Rc<BrowserKeeper>,
     sender: Sender,
     names: Names,
-    /// `(sent, wall, mono, response) => response, or the replay's promise`, the first three bound
-    /// per request.
+    /// `(replayable, token, input, authed, signal, wall, mono, response) => response, or the
+    /// replay's promise`, all but the response bound per request ([`Sent`] and when it left).
     after_send: OnceCell<Function>,
+    /// `(replayable, token, input, authed, signal, body) => the response's promise`: a `Request`'s
+    /// body read, it is sent in the init ([`AuthFetch::send`]).
+    after_body: OnceCell<Function>,
 }
 
-/// The property and header names every request uses, as JavaScript strings made once (making one
-/// from a Rust string costs a UTF-8 decode per use).
+/// The header names every request uses, as JavaScript strings made once (making one from a Rust
+/// string costs a UTF-8 decode per use).
 struct Names {
     authorization: JsValue,
-    headers: JsValue,
-    status: JsValue,
-    body: JsValue,
-    signal: JsValue,
     date: JsValue,
 }
 
@@ -94,23 +93,29 @@ impl AuthFetch {
     /// let response = JsFuture::from(fetch.fetch("/api/x".into(), JsValue::UNDEFINED)).await?;
     /// ```
     pub fn new(keeper: Rc<BrowserKeeper>, sender: Sender) -> Rc<AuthFetch> {
-        let names = Names {
-            authorization: "Authorization".into(),
-            headers: "headers".into(),
-            status: "status".into(),
-            body: "body".into(),
-            signal: "signal".into(),
-            date: "date".into(),
-        };
-        let fetch = Rc::new(AuthFetch { keeper, sender, names, after_send: OnceCell::new() });
+        let names = Names { authorization: "Authorization".into(), date: "date".into() };
+        let fetch =
+            Rc::new(AuthFetch { keeper, sender, names, after_send: OnceCell::new(), after_body: OnceCell::new() });
         let weak = Rc::downgrade(&fetch);
-        let after_send = Closure::<dyn FnMut(Array, f64, f64, JsValue) -> JsValue>::new(
-            move |sent: Array, wall: f64, mono: f64, response: JsValue| match weak.upgrade() {
-                Some(fetch) => fetch.after_send(&sent, Now { wall: wall as Millis, mono: mono as Millis }, response),
-                None => response,
+        type Handler = dyn FnMut(bool, JsString, JsValue, JsValue, JsValue, f64, f64, JsValue) -> JsValue;
+        let after_send = Closure::<Handler>::new(
+            move |replayable, token, input, authed: JsValue, signal, wall: f64, mono: f64, response| {
+                let Some(fetch) = weak.upgrade() else { return response };
+                let sent = Sent { replayable, token, input, authed: authed.unchecked_into(), signal };
+                fetch.after_send(sent, Now { wall: wall as Millis, mono: mono as Millis }, response)
             },
         );
         let _ = fetch.after_send.set(after_send.into_js_value().unchecked_into());
+        let weak = Rc::downgrade(&fetch);
+        type BodyHandler = dyn FnMut(bool, JsString, JsValue, JsValue, JsValue, JsValue) -> JsValue;
+        let after_body =
+            Closure::<BodyHandler>::new(move |replayable, token, input, authed: JsValue, signal, body: JsValue| {
+                let Some(fetch) = weak.upgrade() else { return JsValue::UNDEFINED };
+                let sent = Sent { replayable, token, input, authed: authed.unchecked_into(), signal };
+                sent.authed.set_body(&body);
+                fetch.dispatch(&sent, now()).into()
+            });
+        let _ = fetch.after_body.set(after_body.into_js_value().unchecked_into());
         fetch
     }
 
@@ -146,24 +151,28 @@ impl AuthFetch {
             return Ok(self.sender.send(input, init)); // the caller's own Authorization, or headers fetch refuses
         };
         let body_to_read = outgoing.body_to_read(self.sender.retry_unauthorized);
-        if let (Some((token, header)), None) = (&usable, &body_to_read) {
-            let sent = outgoing.authed(self, token, header)?;
-            return Ok(self.dispatch(&sent, at));
+        if let Some((token, header)) = &usable {
+            return self.send(outgoing.authed(self, token, header)?, body_to_read, at);
         }
-        // Only a caller that must wait for a token, or for a Request's body to be read, gets here.
+        // Only a caller that must wait for a renewal gets here.
         let this = self.clone();
         Ok(future_to_promise(async move {
-            let token = match usable {
-                Some((token, _)) => token,
-                None => this.keeper.clone().current(outgoing.signal.clone(), true).await?,
-            };
+            let token = this.keeper.clone().current(outgoing.signal.clone(), true).await?;
             let sent = outgoing.authed(&this, &token, &this.keeper.header(&token))?;
-            if let Some(request) = body_to_read {
-                let body = JsFuture::from(request.array_buffer()?).await?;
-                js::set(&Sent::authed_of(&sent), &this.names.body, &body);
-            }
-            JsFuture::from(this.dispatch(&sent, now())).await
+            JsFuture::from(this.send(sent, body_to_read, now())?).await
         }))
+    }
+
+    /// Sends `sent` (`at`: now), first reading `body_to_read`, the body of the `Request` it
+    /// carries, into its init: a promise chain with a handler made once, no future.
+    fn send(&self, sent: Sent, body_to_read: Option<Request>, at: Now) -> Result<Promise, JsValue> {
+        let (Some(request), Some(after_body)) = (body_to_read, self.after_body.get()) else {
+            return Ok(self.dispatch(&sent, at));
+        };
+        let read = request.array_buffer()?;
+        let replayable = JsValue::from(sent.replayable);
+        let bound = after_body.bind5(&JsValue::NULL, &replayable, &sent.token, &sent.input, &sent.authed, &sent.signal);
+        Ok(js::then(&read, bound.as_ref()))
     }
 
     /// What goes out, read from the caller's arguments: their headers (`None` if they carry their
@@ -175,8 +184,9 @@ impl AuthFetch {
         has_init: bool,
         request: Option<&Request>,
     ) -> Result<Option<Outgoing>, JsValue> {
-        let names = &self.names;
-        let own_headers = if has_init { Reflect::get(init, &names.headers)? } else { JsValue::UNDEFINED };
+        // The caller's init copied once (its getters run once, here): what goes out is this copy.
+        let copy: Init = if has_init { js::assign(&Object::new(), init)? } else { Object::new() }.unchecked_into();
+        let own_headers = if has_init { copy.headers() } else { JsValue::UNDEFINED };
         let headers = match (own_headers.is_undefined(), request) {
             (true, None) => None,
             (true, Some(request)) => Some(request.headers()),
@@ -185,12 +195,15 @@ impl AuthFetch {
                 Err(_) => return Ok(None), // fetch refuses them itself
             },
         };
-        if headers.as_ref().is_some_and(|headers| js::has_header(headers, &names.authorization)) {
+        if headers.as_ref().is_some_and(|headers| js::has_header(headers, &self.names.authorization)) {
             return Ok(None); // never over the caller's own
         }
-        let body = if has_init { js::get_with(init, &names.body)? } else { JsValue::UNDEFINED };
-        let signal = if has_init { js::get_with(init, &names.signal)? } else { JsValue::UNDEFINED };
-        let signal = signal.dyn_into::<AbortSignal>().ok().or_else(|| request.map(Request::signal));
+        let (body, signal) = if has_init { (copy.body(), copy.signal()) } else { Default::default() };
+        let signal = match signal.is_undefined() {
+            true => None,
+            false => signal.dyn_into::<AbortSignal>().ok(),
+        };
+        let signal = signal.or_else(|| request.map(Request::signal));
         let body = if !body.is_null() && !body.is_undefined() {
             if body.has_type::<ReadableStream>() {
                 Body::Stream
@@ -202,19 +215,20 @@ impl AuthFetch {
         } else {
             Body::Empty
         };
-        Ok(Some(Outgoing { input: input.clone(), init: init.clone(), headers, body, signal }))
+        Ok(Some(Outgoing { input: input.clone(), init: copy, headers, body, signal }))
     }
 
     /// A response to a request that carried the token (`sent` when it left): as it is, or the
     /// promise of its replay.
-    fn after_send(self: Rc<Self>, sent: &Array, at: Now, response: JsValue) -> JsValue {
+    fn after_send(self: Rc<Self>, sent: Sent, at: Now, response: JsValue) -> JsValue {
         self.read_server_date(&response, at);
-        let status = Reflect::get(&response, &self.names.status).ok().and_then(|status| status.as_f64());
-        let replayable = sent.get(0).is_truthy();
-        if !should_replay(status.unwrap_or(0.0) as u16, replayable) {
+        let status = match response.dyn_ref::<Response>() {
+            Some(response) => Some(f64::from(response.status())),
+            None => Reflect::get(&response, &"status".into()).ok().and_then(|status| status.as_f64()),
+        };
+        if !should_replay(status.unwrap_or(0.0) as u16, sent.replayable) {
             return response;
         }
-        let sent = Sent::from_js(sent);
         future_to_promise(async move { self.replay(response, sent).await }).into()
     }
 
@@ -233,26 +247,29 @@ impl AuthFetch {
     /// Sends the request again with a new token after a 401 (the core said to replay it).
     async fn replay(self: Rc<Self>, response: JsValue, sent: Sent) -> Result<JsValue, JsValue> {
         let keeper = &self.keeper;
-        keeper.force(Some(&sent.token));
-        let next = match keeper.clone().current(sent.signal.clone(), true).await {
+        let Sent { token, signal, input, authed, .. } = sent;
+        let signal = signal.dyn_into::<AbortSignal>().ok();
+        keeper.force(Some(&token));
+        let next = match keeper.clone().current(signal.clone(), true).await {
             Ok(next) => next,
-            Err(error) if sent.signal.as_ref().is_some_and(AbortSignal::aborted) => return Err(error),
+            Err(error) if signal.as_ref().is_some_and(AbortSignal::aborted) => return Err(error),
             Err(_) => return Ok(response),
         };
-        if Object::is(&next, &sent.token) {
+        if Object::is(&next, &token) {
             return Ok(response);
         }
-        let headers = Headers::new_with_str_sequence_sequence(&js::get_with(&sent.authed, &self.names.headers)?)?;
+        let headers = Headers::new_with_str_sequence_sequence(&authed.headers())?;
         js::set_header(&headers, &self.names.authorization, &keeper.header(&next))?;
-        let replay = with_headers(&sent.authed, &self.names.headers, &headers)?;
-        JsFuture::from(self.sender.send(&sent.input, &replay)).await
+        authed.set_headers(&headers);
+        JsFuture::from(self.sender.send(&input, &authed)).await
     }
 }
 
 /// A request about to carry the token.
 struct Outgoing {
     input: JsValue,
-    init: JsValue,
+    /// A copy of the caller's init (`{...init}`, or `{}`): sent with the token in its headers.
+    init: Init,
     /// The caller's headers (the init's, else the `Request`'s), if any.
     headers: Option<Headers>,
     body: Body,
@@ -271,68 +288,79 @@ impl Outgoing {
         request.filter(|_| replayable && self.body == Body::InRequest).cloned()
     }
 
-    /// The request with `token` (`header` its `Authorization` value), as the array kept for its
-    /// response: `[replayable, token, input, authed init, signal]`.
-    fn authed(&self, fetch: &AuthFetch, token: &JsString, header: &JsString) -> Result<Array, JsValue> {
-        let names = &fetch.names;
-        let headers = match &self.headers {
+    /// The request with `token` (`header` its `Authorization` value).
+    fn authed(&self, fetch: &AuthFetch, token: &JsString, header: &JsString) -> Result<Sent, JsValue> {
+        match &self.headers {
             Some(headers) => {
-                js::set_header(headers, &names.authorization, header)?;
-                headers.into()
+                js::set_header(headers, &fetch.names.authorization, header)?;
+                self.init.set_headers(headers);
             }
             None => {
-                let headers = Object::new();
-                js::set(&headers, &names.authorization, header);
-                headers.into()
+                let headers: Init = Object::new().unchecked_into();
+                headers.set_authorization(header);
+                self.init.set_headers(&headers);
             }
-        };
-        let authed = with_headers(&self.init, &names.headers, &headers)?;
+        }
+        let authed = self.init.clone();
         let replayable = replayable(self.body, fetch.sender.retry_unauthorized);
         let signal = self.signal.as_ref().map_or(JsValue::UNDEFINED, JsValue::from);
-        Ok(Array::of5(&replayable.into(), token, &self.input, &authed, &signal))
+        Ok(Sent { replayable, token: token.clone(), input: self.input.clone(), authed, signal })
     }
 }
 
 impl AuthFetch {
-    /// Sends a request (`sent`: `[replayable, token, input, authed, signal]`) and hands its
-    /// response to [`AuthFetch::after_send`]; `at`: now.
-    fn dispatch(&self, sent: &Array, at: Now) -> Promise {
-        let promise = self.sender.send(&sent.get(2), &Sent::authed_of(sent));
+    /// Sends a request and hands its response to [`AuthFetch::after_send`]; `at`: now.
+    fn dispatch(&self, sent: &Sent, at: Now) -> Promise {
+        let promise = self.sender.send(&sent.input, &sent.authed);
         let Some(after_send) = self.after_send.get() else { return promise };
-        let bound = after_send.bind3(&JsValue::NULL, sent, &(at.wall as f64).into(), &(at.mono as f64).into());
+        let (wall, mono) = (JsValue::from(at.wall as f64), JsValue::from(at.mono as f64));
+        let replayable = JsValue::from(sent.replayable);
+        let bound = after_send.bind7(
+            &JsValue::NULL,
+            &replayable,
+            &sent.token,
+            &sent.input,
+            &sent.authed,
+            &sent.signal,
+            &wall,
+            &mono,
+        );
         js::then(&promise, bound.as_ref())
     }
 }
 
-/// A request that went out with a token, as kept for its replay.
+/// A request that goes out with a token; its fields are bound as arguments to the response
+/// handler (so that a request costs no closure and no object of its own).
 struct Sent {
+    /// Whether a 401 to it is replayed.
+    replayable: bool,
+    token: JsString,
     /// The caller's input (a `Request` whose body was read: the init carries it).
     input: JsValue,
-    authed: JsValue,
-    token: JsString,
-    signal: Option<AbortSignal>,
+    /// The init it was sent with (`{...init, headers}`, and the body of a `Request` input).
+    authed: Init,
+    /// The caller's `AbortSignal`, or `undefined`.
+    signal: JsValue,
 }
 
-impl Sent {
-    /// The authed init in a sent array.
-    fn authed_of(sent: &Array) -> JsValue {
-        sent.get(3)
-    }
-
-    /// Back from the array bound to the response handler (`[replayable, token, input, authed,
-    /// signal]`, an array of ours: nothing here can throw).
-    fn from_js(sent: &Array) -> Sent {
-        let signal = sent.get(4).dyn_into().ok();
-        Sent { token: sent.get(1).unchecked_into(), input: sent.get(2), authed: sent.get(3), signal }
-    }
-}
-
-/// The caller's init with `headers` instead of its own (`{...init, headers}`).
-fn with_headers(init: &JsValue, name: &JsValue, headers: &JsValue) -> Result<JsValue, JsValue> {
-    let authed = Object::new();
-    if !init.is_null() && !init.is_undefined() {
-        js::assign(&authed, init)?;
-    }
-    js::set(&authed, name, headers);
-    Ok(authed.unchecked_into::<RequestInit>().into())
+#[wasm_bindgen]
+extern "C" {
+    /// A plain object of ours (a copy of the caller's init, or a headers object), read and written
+    /// through named properties: one inline cache per property, no `Reflect`, nothing that can
+    /// throw (a copy has only data properties).
+    #[wasm_bindgen(extends = Object)]
+    #[derive(Clone)]
+    type Init;
+    #[wasm_bindgen(method, getter)]
+    fn headers(this: &Init) -> JsValue;
+    #[wasm_bindgen(method, setter)]
+    fn set_headers(this: &Init, headers: &JsValue);
+    #[wasm_bindgen(method, getter)]
+    fn body(this: &Init) -> JsValue;
+    #[wasm_bindgen(method, setter)]
+    fn set_body(this: &Init, body: &JsValue);
+    #[wasm_bindgen(method, getter)]
+    fn signal(this: &Init) -> JsValue;
+    #[wasm_bindgen(method, setter = Authorization)]
+    fn set_authorization(this: &Init, value: &JsString);
 }

@@ -31,6 +31,12 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = Object, js_name = assign)]
     pub fn assign(target: &Object, source: &JsValue) -> Result<Object, JsValue>;
 
+    /// `Reflect.set(target, key, value)`, imported without `catch` (js-sys's has it, which wraps
+    /// every call in a try/catch): it only throws for a target that is not an object, and every
+    /// target here is an object we made.
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
+    fn reflect_set(target: &JsValue, key: &JsValue, value: &JsValue) -> bool;
+
     /// `Headers`, seen only for the methods below (web-sys's take Rust strings, which are copied
     /// per call, and its `set` cannot throw).
     type HeaderList;
@@ -70,15 +76,6 @@ pub fn set_header(headers: &Headers, name: &JsValue, value: &JsString) -> Result
     headers.unchecked_ref::<HeaderList>().set(name, value)
 }
 
-/// `target[key]` with a key made once, or `Err` if reading it threw.
-///
-/// ```ignore
-/// let body = js::get_with(&init, &names.body)?;
-/// ```
-pub fn get_with(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue> {
-    js_sys::Reflect::get(target, key)
-}
-
 /// `promise.then(on_fulfilled)` with a plain function (js-sys takes only a Rust closure, which
 /// would cost one closure per call). Never throws: `promise` is a real promise of ours.
 ///
@@ -104,8 +101,7 @@ pub fn get(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
 /// js::set(&object, "code", &"timeout".into());
 /// ```
 pub fn set(target: &JsValue, key: &JsValue, value: &JsValue) {
-    // Reflect.set only throws for a non-object target; every target here is an object we made.
-    let _ = js_sys::Reflect::set(target, key, value);
+    reflect_set(target, key, value);
 }
 
 /// Reports an error that a listener of the app's threw, as an uncaught error would be, without
