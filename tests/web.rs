@@ -89,6 +89,25 @@ export function noop() {}
 export function stream_body() { return new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('streamed')); c.close(); } }); }
 export function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
 export function throwing_options() { return { get timeoutMs() { throw new Error('boom'); } }; }
+// The caller's headers in each form fetch takes, each with X-Trace: <form>; `own` adds the caller's
+// own authorization header, its name in capitals.
+export function header_forms(own) {
+  const pairs = (form) => [['X-Trace', form], ...(own ? [['AUTHORIZATION', 'Basic own']] : [])];
+  const record = (form) => Object.fromEntries(pairs(form));
+  return [
+    ['record', record('record')],
+    ['null-prototype record', Object.assign(Object.create(null), record('null-prototype record'))],
+    ['array of pairs', pairs('array of pairs')],
+    ['Headers', new Headers(pairs('Headers'))],
+    ['Map', new Map(pairs('Map'))],
+    ['record with a getter', Object.defineProperty(record('record with a getter'), 'X-Trace', { get: () => 'record with a getter', enumerable: true })],
+  ];
+}
+// What the recording fetch's last call sent as the header `name`.
+export function last_sent(recorder, name) {
+  const { init } = recorder.log.at(-1);
+  return new Headers(init && init.headers).get(name);
+}
 "#)]
 extern "C" {
     fn make_token(ttl: f64) -> String;
@@ -103,6 +122,8 @@ extern "C" {
     fn stream_body() -> JsValue;
     fn sleep(ms: f64) -> Promise;
     fn throwing_options() -> JsValue;
+    fn header_forms(own: bool) -> Array;
+    fn last_sent(recorder: &JsValue, name: &str) -> Option<String>;
 }
 
 fn get(target: &JsValue, key: &str) -> JsValue {
@@ -354,6 +375,26 @@ async fn the_token_goes_only_to_allowed_origins_and_never_over_the_callers_heade
     settle(k.fetch("/relative".into(), own)).await.unwrap();
     let log: Array = get(&recorder, "log").unchecked_into();
     assert_eq!(get(&log.get(log.length() - 1), "auth").as_string().as_deref(), Some("Basic abc"));
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn the_callers_headers_in_every_form_go_out_with_the_token_or_with_their_own_authorization() {
+    let host = install_ap("promise", 900.0);
+    let recorder = recording_fetch(&statuses(|_| 200));
+    let k = keeper(object(&[("fetch", get(&recorder, "fetch"))])).await;
+    let token = settle(k.token(JsValue::UNDEFINED)).await.unwrap().as_string().unwrap();
+    for own in [false, true] {
+        for form in header_forms(own).iter() {
+            let (name, headers) = (form.unchecked_ref::<Array>().get(0), form.unchecked_ref::<Array>().get(1));
+            let name = name.as_string().unwrap();
+            settle(k.fetch("/api/x".into(), object(&[("headers", headers)]))).await.unwrap();
+            assert_eq!(last_sent(&recorder, "x-trace").as_deref(), Some(name.as_str()), "{name}: its headers kept");
+            let expected = if own { "Basic own".to_string() } else { format!("JWT {token}") };
+            assert_eq!(last_sent(&recorder, "authorization"), Some(expected), "{name}, own: {own}");
+        }
+    }
+    assert_eq!(number(&host, "calls"), 1.0);
     k.dispose();
 }
 

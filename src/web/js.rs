@@ -27,6 +27,10 @@ extern "C" {
     #[wasm_bindgen(method, js_name = then)]
     fn then_with(this: &Thenable, on_fulfilled: &JsValue) -> js_sys::Promise;
 
+    /// `Object.getPrototypeOf(value)`: throws for a Proxy whose trap throws, or a revoked Proxy.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = getPrototypeOf)]
+    pub fn prototype_of(value: &JsValue) -> Result<JsValue, JsValue>;
+
     /// `Object.assign(target, source)`: runs the source's getters.
     #[wasm_bindgen(catch, js_namespace = Object, js_name = assign)]
     pub fn assign(target: &Object, source: &JsValue) -> Result<Object, JsValue>;
@@ -46,6 +50,16 @@ extern "C" {
     fn get(this: &HeaderList, name: &JsValue) -> Option<String>;
     #[wasm_bindgen(method, catch, js_name = set)]
     fn set(this: &HeaderList, name: &JsValue, value: &JsString) -> Result<(), JsValue>;
+}
+
+/// Whether `object` (a plain object of ours) has an own key equal to `lowercase` ignoring ASCII
+/// case, as header names compare.
+///
+/// ```ignore
+/// if js::has_key_ignoring_case(&headers, "authorization") { /* the caller's own */ }
+/// ```
+pub fn has_key_ignoring_case(object: &Object, lowercase: &str) -> bool {
+    Object::keys(object).iter().any(|key| key.as_string().is_some_and(|key| key.eq_ignore_ascii_case(lowercase)))
 }
 
 /// `headers.has(name)`, `name` a JavaScript string made once.
