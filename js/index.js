@@ -8,9 +8,21 @@ export { ConnectAuth };
 
 let loading;
 
-/** Loads the wasm (once; `new URL(..., import.meta.url)`, which Vite and webpack 5 bundle as is) and starts a keeper. */
+/**
+ * The wasm next to this file: its URL (`new URL(..., import.meta.url)`, which Vite and webpack 5
+ * bundle as an asset), or in Node (Vitest, Jest, scripts), where `fetch` cannot read a `file:` URL,
+ * its bytes, read through `process.getBuiltinModule` (Node >= 20.16), so that no bundler sees a
+ * Node module.
+ */
+function wasmSource() {
+  const url = new URL('connect_token_bg.wasm', import.meta.url);
+  const node = url.protocol === 'file:' ? globalThis.process?.getBuiltinModule?.('node:fs') : undefined;
+  return node ? node.readFileSync(url) : url;
+}
+
+/** Loads the wasm (once) and starts a keeper. */
 export async function createConnectAuth(options) {
-  loading ??= init({ module_or_path: new URL('connect_token_bg.wasm', import.meta.url) }).catch((error) => {
+  loading ??= init({ module_or_path: wasmSource() }).catch((error) => {
     loading = undefined; // a later call may try again
     throw error;
   });

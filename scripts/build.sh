@@ -15,6 +15,6 @@ node_modules/.bin/wasm-opt $WASM_OPT_FLAGS --strip-debug --strip-producers --str
 # handles, so say `unknown`; and the .wasm's own declarations file is for nobody.
 sed -E -i '/^    readonly /s/\bany\b/unknown/g' "$out/$crate.d.ts"
 rm "$out/${crate}_bg.wasm.d.ts"
-cp js/index.js js/index.d.ts js/react.js js/react.d.ts js/package.json README.md LICENSE CHANGELOG.md "$out/"
+cp js/index.js js/index.d.ts js/react.js js/react.d.ts js/testing.js js/testing.d.ts js/package.json README.md LICENSE CHANGELOG.md "$out/"
 rm -rf pkg.old && { [ ! -d pkg ] || mv pkg pkg.old; } && mv "$out" pkg && rm -rf pkg.old
 echo "built pkg/"

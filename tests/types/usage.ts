@@ -16,6 +16,7 @@ import {
   type TokenSource,
 } from 'connect-token';
 import { useConnectAuth } from 'connect-token/react';
+import { createFakeHost, type FakeHost, type FakeHostOptions } from 'connect-token/testing';
 
 const source: TokenSource = () => Promise.resolve('a.b.c');
 const options: ConnectAuthOptions = {
@@ -72,3 +73,17 @@ export async function app(): Promise<void> {
   new ConnectAuth();
   console.log(response, token, exp, context, status, code, expiresAt, calls, hook, typo);
 }
+
+// The test kit, as an app's tests use it.
+const hostOptions: FakeHostOptions = { ttlSeconds: 60, claims: { sub: '557058:someone', context: { jira: { issue: { key: 'X-1' } } } }, form: 'callback', latencyMs: 100, cacheMarginSeconds: 60 };
+const host: FakeHost = createFakeHost(hostOptions);
+host.failNext(2);
+host.hangNext();
+host.latencyMs = 0;
+const last: string | undefined = host.lastToken;
+console.log(host.calls + 1, last);
+// @ts-expect-error: calls is the host's count, read-only
+host.calls = 0;
+// @ts-expect-error: only the two forms the bridge has
+createFakeHost({ form: 'event' });
+host.uninstall();

@@ -1,0 +1,33 @@
+// @vitest-environment node
+import http from 'node:http';
+import { afterEach, expect, test } from 'vitest';
+import { createConnectAuth } from 'connect-token';
+import { createFakeHost } from 'connect-token/testing';
+
+let host;
+let auth;
+let server;
+afterEach(() => {
+  auth?.dispose();
+  host?.uninstall();
+  server?.close();
+});
+
+test('auth.fetch sends the token to an allowed origin and to no other', async () => {
+  const seen = {};
+  server = http.createServer((request, response) => {
+    seen[request.url] = request.headers.authorization ?? null;
+    response.end('{}');
+  });
+  await new Promise((listening) => server.listen(0, '127.0.0.1', listening));
+  const api = `http://127.0.0.1:${server.address().port}`;
+  const elsewhere = `http://localhost:${server.address().port}`; // same server, another origin
+
+  host = createFakeHost({ ttlSeconds: 900 });
+  auth = await createConnectAuth({ allowedOrigins: [api] });
+  expect((await auth.fetch(`${api}/issues`)).status).toBe(200);
+  expect((await auth.fetch(`${elsewhere}/elsewhere`)).status).toBe(200);
+
+  expect(seen['/issues']).toBe(`JWT ${host.lastToken}`);
+  expect(seen['/elsewhere']).toBeNull();
+});
