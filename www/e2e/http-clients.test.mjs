@@ -46,7 +46,7 @@ async function openWithClients() {
     const { auth } = window.connectTokenDemo;
     window.clients = {
       axios: axios.create({ adapter: 'fetch', env: { fetch: auth.fetch } }),
-      ky: ky.create({ fetch: auth.fetch, retry: 0 }),
+      ky: ky.create({ fetch: auth.fetch }),
       versions: { axios: axios.VERSION },
     };
   }, clients);

@@ -1,12 +1,13 @@
 // Where an app's own tests run: a new user's Vite + React app with Vitest 4, jsdom and Testing
 // Library, with the packed package installed, runs the tests of www/fresh-vitest/app (the README's
-// "Testing your app" code): a component using useConnectAuth in jsdom, auth.fetch in Node against
-// a local server (the token for the allowed origin only), and the test kit with fake timers (ten
-// minutes of 60-second tokens, a failing host).
+// "Testing your app" and TanStack Query code): a component using useConnectAuth in jsdom, a
+// TanStack Query queryFn on auth.fetch, auth.fetch in Node against a local server (the token for
+// the allowed origin only), and the test kit with fake timers (ten minutes of 60-second tokens, a
+// failing host).
 //
 // 1. `npm pack` pkg/ and `npm install` the tarball (a real copy, offline) into a new folder outside
 //    the repository holding www/fresh-vitest/app.
-// 2. The toolchain (Vitest, jsdom, Testing Library, React) is not downloaded here: it is linked from
+// 2. The toolchain (Vitest, jsdom, Testing Library, React, TanStack Query) is not downloaded here: it is linked from
 //    www/fresh-vitest/node_modules, which pins it (npm ci there first). No Vitest config at all.
 // 3. Run `vitest run` as the app's developer would, with its JSON report; every test must pass.
 import { test, before, after } from 'node:test';
@@ -21,9 +22,10 @@ import { ROOT, PKG_DIR } from './harness.mjs';
 const run = promisify(execFile);
 const FRESH = path.join(ROOT, 'www/fresh-vitest');
 const MODULES = path.join(FRESH, 'node_modules');
-const TOOLCHAIN = ['vitest', 'jsdom', 'react', 'react-dom', '@testing-library/react', '@testing-library/dom'];
+const TOOLCHAIN = ['vitest', 'jsdom', 'react', 'react-dom', '@testing-library/react', '@testing-library/dom', '@tanstack/react-query'];
 const EXPECTED = [
   'src/Who.test.jsx: shows who is signed in, from the token the host gave',
+  'src/Issues.test.jsx: a TanStack Query queryFn on auth.fetch: the backend gets the token',
   'src/fetch.test.js: auth.fetch sends the token to an allowed origin and to no other',
   'src/renewals.test.js: ten minutes of 60-second tokens: each renewed before it expires',
   'src/renewals.test.js: a host that fails: the caller gets a host-error',
