@@ -35,8 +35,8 @@ node --test www/sim/selftest.mjs
 say "demo builds (Vite and webpack)"
 (cd www/demo && npm run --silent build:vite && npm run --silent build:webpack -- --stats errors-warnings)
 
-say "npm ci for the fresh Vitest app's toolchain (www/fresh-vitest)"
-npm_ci www/fresh-vitest
+say "npm ci for the fresh apps' test runners (www/fresh-runners)"
+npm_ci www/fresh-runners
 
 say "end-to-end, hostile-input and 24-hour soak suites in Chromium"
 node --test www/e2e/ www/hostile/ www/soak/

@@ -1,0 +1,114 @@
+// Where an app's own tests run: a new user's React app with the packed package installed runs its
+// tests with the real Vitest 4 and the real Jest 30, as the README's "Testing your app" says:
+// - Vitest (www/fresh-runners/vitest, no config): a component using useConnectAuth in jsdom, a
+//   TanStack Query queryFn on auth.fetch, auth.fetch in Node against a local server (the token for
+//   the allowed origin only), and the test kit with fake timers (ten minutes of 60-second tokens, a
+//   failing host);
+// - Jest (www/fresh-runners/jest, ES-module mode): auth.fetch in Node, and renewals with fake timers
+//   and auth.fetch in jest-fixed-jsdom.
+//
+// For each: `npm pack` pkg/, `npm install` the tarball (a real copy, offline) into a new folder
+// outside the repository holding the app; link the runner's toolchain from
+// www/fresh-runners/node_modules (pinned there; npm ci first) instead of downloading it; run the
+// runner as the app's developer would, with its JSON report; every expected test must pass.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ROOT, PKG_DIR } from './harness.mjs';
+
+const run = promisify(execFile);
+const FRESH = path.join(ROOT, 'www/fresh-runners');
+const MODULES = path.join(FRESH, 'node_modules');
+
+const RUNNERS = {
+  vitest: {
+    major: '4.',
+    toolchain: ['vitest', 'jsdom', 'react', 'react-dom', '@testing-library/react', '@testing-library/dom', '@tanstack/react-query'],
+    command: (report) => ['node_modules/vitest/vitest.mjs', 'run', '--reporter=json', `--outputFile=${report}`],
+    env: {},
+    expected: [
+      'src/Who.test.jsx: shows who is signed in, from the token the host gave',
+      'src/Issues.test.jsx: a TanStack Query queryFn on auth.fetch: the backend gets the token',
+      'src/fetch.test.js: auth.fetch sends the token to an allowed origin and to no other',
+      'src/renewals.test.js: ten minutes of 60-second tokens: each renewed before it expires',
+      'src/renewals.test.js: a host that fails: the caller gets a host-error',
+    ],
+  },
+  jest: {
+    major: '30.',
+    toolchain: ['jest', '@jest/globals', 'jest-environment-jsdom', 'jest-fixed-jsdom'],
+    command: (report) => ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${report}`],
+    env: { NODE_OPTIONS: '--experimental-vm-modules --no-warnings' },
+    expected: [
+      'src/fetch.test.js: auth.fetch sends the token to an allowed origin and to no other',
+      'src/renewals.test.js: ten minutes of 60-second tokens: each renewed before it expires',
+      'src/renewals.test.js: auth.fetch in jsdom, with the token for the page origin',
+    ],
+  },
+};
+
+let tmp;
+let tarball;
+
+before(async () => {
+  assert.ok(existsSync(path.join(PKG_DIR, 'package.json')), `${PKG_DIR} is missing: run ./scripts/build.sh first`);
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'fresh-runners-'));
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: PKG_DIR });
+  tarball = path.join(tmp, JSON.parse(stdout)[0].filename);
+});
+
+after(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A new app folder with the runner's app, connect-token installed from the tarball, the toolchain linked. */
+async function freshApp(name) {
+  const runner = RUNNERS[name];
+  for (const dep of runner.toolchain) {
+    assert.ok(existsSync(path.join(MODULES, dep, 'package.json')), `${MODULES}/${dep} is missing: run npm ci in www/fresh-runners`);
+  }
+  const app = path.join(tmp, name);
+  mkdirSync(app);
+  cpSync(path.join(FRESH, name), app, { recursive: true });
+  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: `fresh-${name}-app`, private: true, type: 'module' }, null, 2));
+  // Installed before the links exist, so that npm neither fetches nor prunes them.
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], { cwd: app });
+  const installed = path.join(app, 'node_modules/connect-token');
+  assert.ok(!lstatSync(installed).isSymbolicLink() && lstatSync(installed).isDirectory(), `${installed} must be a copy, not a link`);
+  for (const dep of runner.toolchain) {
+    mkdirSync(path.dirname(path.join(app, 'node_modules', dep)), { recursive: true });
+    symlinkSync(path.join(MODULES, dep), path.join(app, 'node_modules', dep), 'dir');
+  }
+  const version = JSON.parse(readFileSync(path.join(MODULES, name, 'package.json'), 'utf8')).version;
+  assert.ok(version.startsWith(runner.major), `${name} ${version}: this test is about ${name} ${runner.major}x`);
+  return app;
+}
+
+for (const name of Object.keys(RUNNERS)) {
+  test(`a fresh app's ${name} tests pass on the installed package`, async () => {
+    const runner = RUNNERS[name];
+    const app = await freshApp(name);
+    const report = path.join(tmp, `${name}-report.json`);
+    const [script, ...args] = runner.command(report);
+    try {
+      await run(process.execPath, [path.join(app, script), ...args], {
+        cwd: app,
+        env: { ...process.env, NO_COLOR: '1', CI: '1', ...runner.env },
+        maxBuffer: 64 << 20,
+      });
+    } catch (e) {
+      const detail = existsSync(report) ? readFileSync(report, 'utf8').slice(0, 4000) : `${e.stdout}\n${e.stderr}`;
+      throw new Error(`${name} failed in ${app}:\n${detail}`);
+    }
+    const results = JSON.parse(readFileSync(report, 'utf8'));
+    const passed = results.testResults.flatMap((file) =>
+      file.assertionResults.filter((t) => t.status === 'passed').map((t) => `${path.relative(app, file.name)}: ${t.title}`),
+    );
+    assert.deepEqual(passed.sort(), [...runner.expected].sort());
+    assert.equal(results.numFailedTests, 0);
+  });
+}
