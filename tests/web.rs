@@ -79,7 +79,7 @@ export function recording_fetch(status) {
     let body = null;
     if (init && init.body != null) body = await new Response(init.body).text();
     else if (isRequest && input.body) body = await input.clone().text();
-    log.push({ url: isRequest ? input.url : String(input), auth: headers.get('authorization'), body, init });
+    log.push({ url: isRequest ? input.url : String(input), auth: headers.get('authorization'), body, init, request: isRequest ? input : null });
     return new Response('{}', { status: status(log.length) });
   };
   return { fetch, log };
@@ -103,10 +103,15 @@ export function header_forms(own) {
     ['record with a getter', Object.defineProperty(record('record with a getter'), 'X-Trace', { get: () => 'record with a getter', enumerable: true })],
   ];
 }
-// What the recording fetch's last call sent as the header `name`.
+// What the recording fetch's last call sent as the header `name` (the init's headers, else the Request's).
 export function last_sent(recorder, name) {
-  const { init } = recorder.log.at(-1);
-  return new Headers(init && init.headers).get(name);
+  const { init, request } = recorder.log.at(-1);
+  return new Headers(init && init.headers !== undefined ? init.headers : request ? request.headers : undefined).get(name);
+}
+// A JSON POST as axios and ky send it: a Request with its body and headers.
+export function json_request(url, own) {
+  const headers = { 'Content-Type': 'application/json', ...(own ? { Authorization: 'Basic own' } : {}) };
+  return new Request(url, { method: 'POST', body: JSON.stringify({ n: 1 }), headers });
 }
 "#)]
 extern "C" {
@@ -124,6 +129,7 @@ extern "C" {
     fn throwing_options() -> JsValue;
     fn header_forms(own: bool) -> Array;
     fn last_sent(recorder: &JsValue, name: &str) -> Option<String>;
+    fn json_request(url: &str, own: bool) -> JsValue;
 }
 
 fn get(target: &JsValue, key: &str) -> JsValue {
@@ -395,6 +401,33 @@ async fn the_callers_headers_in_every_form_go_out_with_the_token_or_with_their_o
         }
     }
     assert_eq!(number(&host, "calls"), 1.0);
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_request_with_a_body_is_replayed_with_it_only_for_allowed_origins_and_never_over_its_own_header() {
+    let host = install_ap("promise", 900.0);
+    let recorder = recording_fetch(&statuses(|call| if call == 1 { 401 } else { 200 }));
+    let k = keeper(object(&[("fetch", get(&recorder, "fetch"))])).await;
+    let log = || get(&recorder, "log").unchecked_into::<Array>();
+    let response = settle(k.fetch(json_request("/api/x", false), JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(number(&response, "status"), 200.0, "the 401 was replayed");
+    assert_eq!(log().length(), 2);
+    for call in 0..2 {
+        assert_eq!(
+            get(&log().get(call), "body").as_string().as_deref(),
+            Some(r#"{"n":1}"#),
+            "the same body, call {call}"
+        );
+    }
+    let tokens = get(&host, "tokens").unchecked_into::<Array>();
+    assert_eq!(last_sent(&recorder, "authorization"), Some(format!("JWT {}", tokens.get(1).as_string().unwrap())));
+    assert_eq!(last_sent(&recorder, "content-type").as_deref(), Some("application/json"));
+
+    settle(k.fetch(json_request("/api/own", true), JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(last_sent(&recorder, "authorization").as_deref(), Some("Basic own"));
+    settle(k.fetch(json_request("https://elsewhere.example/x", false), JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(last_sent(&recorder, "authorization"), None);
     k.dispose();
 }
 
