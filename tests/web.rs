@@ -78,7 +78,7 @@ export function recording_fetch(status) {
     const headers = new Headers(init && init.headers !== undefined ? init.headers : isRequest ? input.headers : undefined);
     let body = null;
     if (init && init.body != null) body = await new Response(init.body).text();
-    else if (isRequest && input.body) body = await input.clone().text();
+    else if (isRequest && !input.bodyUsed) body = (await input.clone().text()) || null; // Firefox has no Request.body
     log.push({ url: isRequest ? input.url : String(input), auth: headers.get('authorization'), body, init, request: isRequest ? input : null });
     return new Response('{}', { status: status(log.length) });
   };

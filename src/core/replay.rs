@@ -9,8 +9,9 @@ pub enum Body {
     Buffered,
     /// A `ReadableStream` in the init: the first send consumed it.
     Stream,
-    /// The body of a `Request` object passed as `input` (what axios and ky send): read once into
-    /// memory, it goes out as the init's body and can go out again.
+    /// The body of a `Request` object passed as `input` (what axios and ky send; any method but
+    /// GET and HEAD may have one): read once into memory, it goes out as the init's body and can
+    /// go out again.
     InRequest,
 }
 
