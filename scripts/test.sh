@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up (idempotent) and runs every test: formatting and lints for the host and wasm32, the
-# dependency check, the native core tests, the browser tests (wasm-bindgen-test in headless Chromium), the size budget,
+# dependency check, the native core tests, the browser tests (wasm-bindgen-test in Chromium, Firefox
+# ESR and WebKitGTK), the size budget,
 # the host simulator's self-test, and the end-to-end and hostile-input suites in Chromium against
 # the real Connect bridge, through the Vite and webpack builds of the demo.
 set -euo pipefail
@@ -21,6 +22,10 @@ cargo test
 
 say "browser tests: the Rust binding (src/web) through its JavaScript API, in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --tests
+say "the same browser tests in Firefox ESR (geckodriver, headless)"
+GECKODRIVER="$HOME/.cargo/bin/geckodriver" cargo test --target wasm32-unknown-unknown --tests
+say "the same browser tests in WebKitGTK (WebKitWebDriver and MiniBrowser under Xvfb)"
+./scripts/with-webkitdriver.sh cargo test --target wasm32-unknown-unknown --tests
 
 say "release package, its types (tsc --strict), no float formatting in it, and its size through Vite and webpack 5"
 ./scripts/build.sh
@@ -40,5 +45,8 @@ npm_ci www/fresh-runners
 
 say "end-to-end, hostile-input and 24-hour soak suites in Chromium"
 node --test www/e2e/ www/hostile/ www/soak/
+
+say "the cross-engine suite in Chromium, Firefox ESR and WebKitGTK (real time, WebDriver)"
+node --test www/engines/
 
 say "all tests passed"
