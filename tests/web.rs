@@ -108,6 +108,16 @@ export function last_sent(recorder, name) {
   const { init, request } = recorder.log.at(-1);
   return new Headers(init && init.headers !== undefined ? init.headers : request ? request.headers : undefined).get(name);
 }
+// An init and a headers record whose own "__proto__" key holds an object with throwing getters:
+// a copy made with Object.assign into {} would take it as its prototype.
+export function proto_key_init() {
+  const trap = { get headers() { throw new Error('trap'); }, get body() { throw new Error('trap'); }, get signal() { throw new Error('trap'); } };
+  const headers = JSON.parse('{"X-Trace": "proto", "__proto__": {}}');
+  Object.defineProperty(headers, '__proto__', { value: { get Authorization() { throw new Error('trap'); } }, enumerable: true });
+  const init = { headers };
+  Object.defineProperty(init, '__proto__', { value: trap, enumerable: true });
+  return init;
+}
 // A JSON POST as axios and ky send it: a Request with its body and headers.
 export function json_request(url, own) {
   const headers = { 'Content-Type': 'application/json', ...(own ? { Authorization: 'Basic own' } : {}) };
@@ -130,6 +140,7 @@ extern "C" {
     fn header_forms(own: bool) -> Array;
     fn last_sent(recorder: &JsValue, name: &str) -> Option<String>;
     fn json_request(url: &str, own: bool) -> JsValue;
+    fn proto_key_init() -> JsValue;
 }
 
 fn get(target: &JsValue, key: &str) -> JsValue {
@@ -400,6 +411,10 @@ async fn the_callers_headers_in_every_form_go_out_with_the_token_or_with_their_o
             assert_eq!(last_sent(&recorder, "authorization"), Some(expected), "{name}, own: {own}");
         }
     }
+    // Own "__proto__" keys stay keys: no getter of theirs runs, the request still carries the token.
+    settle(k.fetch("/api/x".into(), proto_key_init())).await.unwrap();
+    assert_eq!(last_sent(&recorder, "x-trace").as_deref(), Some("proto"));
+    assert_eq!(last_sent(&recorder, "authorization"), Some(format!("JWT {token}")));
     assert_eq!(number(&host, "calls"), 1.0);
     k.dispose();
 }

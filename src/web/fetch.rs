@@ -191,7 +191,7 @@ impl AuthFetch {
         request: Option<&Request>,
     ) -> Result<Option<Outgoing>, JsValue> {
         // The caller's init copied once (its getters run once, here): what goes out is this copy.
-        let copy: Init = if has_init { js::assign(&Object::new(), init)? } else { Object::new() }.unchecked_into();
+        let copy: Init = if has_init { js::copy_of(init)? } else { Object::new() }.unchecked_into();
         let own_headers = if has_init { copy.headers() } else { JsValue::UNDEFINED };
         let headers = match (own_headers.is_undefined(), request) {
             (true, None) => OwnHeaders::Record(Object::new().unchecked_into()),
@@ -199,7 +199,7 @@ impl AuthFetch {
             // A plain object, the usual `{ 'Content-Type': ... }`: copied as fetch reads it (own
             // enumerable properties), which costs a third of building a `Headers` from it.
             (false, _) if self.is_record(&own_headers)? => {
-                let record = js::assign(&Object::new(), &own_headers)?;
+                let record = js::copy_of(&own_headers)?;
                 if js::has_key_ignoring_case(&record, "authorization") {
                     return Ok(None); // never over the caller's own
                 }

@@ -52,6 +52,17 @@ extern "C" {
     fn set(this: &HeaderList, name: &JsValue, value: &JsString) -> Result<(), JsValue>;
 }
 
+/// A copy of `source`'s own enumerable properties (`Object.assign`, which runs its getters once)
+/// in an object without a prototype, so that nothing read from the copy later can reach a getter:
+/// an own `__proto__` key stays a plain key instead of giving the copy a prototype.
+///
+/// ```ignore
+/// let init = js::copy_of(&caller_init)?;
+/// ```
+pub fn copy_of(source: &JsValue) -> Result<Object, JsValue> {
+    assign(&Object::create(JsValue::NULL.unchecked_ref()), source)
+}
+
 /// Whether `object` (a plain object of ours) has an own key equal to `lowercase` ignoring ASCII
 /// case, as header names compare.
 ///
