@@ -41,8 +41,8 @@ extern "C" {
     #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
     fn reflect_set(target: &JsValue, key: &JsValue, value: &JsValue) -> bool;
 
-    /// `Headers`, seen only for the methods below (web-sys's take Rust strings, which are copied
-    /// per call, and its `set` cannot throw).
+    /// `Headers`, seen only for the methods below: they take the names as JavaScript strings made
+    /// once, where web-sys's take Rust strings that are copied into JavaScript at every call.
     type HeaderList;
     #[wasm_bindgen(method, js_name = has)]
     fn has(this: &HeaderList, name: &JsValue) -> bool;
