@@ -8,7 +8,7 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 setsid xvfb-run -a /usr/bin/WebKitWebDriver --port="$port" >/dev/null 2>&1 &
 driver=$!
 trap 'kill -- -"$driver" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
+for _ in $(seq 300); do # up to 30 s
   curl -sf "http://127.0.0.1:$port/status" >/dev/null && break
   sleep 0.1
 done
