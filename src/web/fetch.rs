@@ -251,12 +251,15 @@ impl AuthFetch {
     /// A response to a request that carried the token (`sent` when it left): as it is, or the
     /// promise of its replay.
     fn after_send(self: Rc<Self>, sent: Sent, at: Now, response: JsValue) -> JsValue {
-        self.read_server_date(&response, at);
         let status = match response.dyn_ref::<Response>() {
-            Some(response) => Some(f64::from(response.status())),
-            None => Reflect::get(&response, &"status".into()).ok().and_then(|status| status.as_f64()),
+            Some(fetched) => {
+                self.read_server_date(fetched, at);
+                f64::from(fetched.status())
+            }
+            // The app's fetch resolved to something else: only its status is read.
+            None => Reflect::get(&response, &"status".into()).ok().and_then(|status| status.as_f64()).unwrap_or(0.0),
         };
-        if !should_replay(status.unwrap_or(0.0) as u16, sent.replayable) {
+        if !should_replay(status as u16, sent.replayable) {
             return response;
         }
         future_to_promise(async move { self.replay(response, sent).await }).into()
@@ -265,8 +268,7 @@ impl AuthFetch {
     /// Hands the response's `Date` header, if it has one the browser can parse, to the keeper as
     /// the backend's clock (`sent`: when the request left). Only allowed origins' responses come
     /// here; a cross-origin one shows `Date` only if it lists it in `Access-Control-Expose-Headers`.
-    fn read_server_date(&self, response: &JsValue, sent: Now) {
-        let Some(response) = response.dyn_ref::<Response>() else { return };
+    fn read_server_date(&self, response: &Response, sent: Now) {
         let Some(date) = js::get_header(&response.headers(), &self.names.date) else { return };
         let date_ms = js_sys::Date::parse(&date);
         if date_ms.is_finite() {
