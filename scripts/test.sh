@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up (idempotent) and runs every test: formatting and lints for the host and wasm32, the
-# dependency check, the native core tests, the browser tests (wasm-bindgen-test in Chromium, Firefox
-# ESR and WebKitGTK), the size budget,
+# dependency check, the native core tests, the fuzz checks and corpora replayed on stable, the
+# browser tests (wasm-bindgen-test in Chromium, Firefox ESR and WebKitGTK), the size budget,
 # the host simulator's self-test, and the end-to-end and hostile-input suites in Chromium against
 # the real Connect bridge, through the Vite and webpack builds of the demo.
 set -euo pipefail
@@ -19,6 +19,13 @@ say "the six crates are normal dependencies of the shipped wasm"
 
 say "native tests: the core, with property tests"
 cargo test
+
+say "fuzz checks on stable: known issues, regressions, and every corpus input of every target replayed"
+cargo test -q --manifest-path fuzz/harness/Cargo.toml
+for corpus in fuzz/corpus/*/; do
+  target=$(basename "$corpus")
+  cargo run -q --manifest-path fuzz/harness/Cargo.toml --example replay -- "$target" "$corpus"*
+done
 
 say "browser tests: the Rust binding (src/web) through its JavaScript API, in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --tests

@@ -173,12 +173,23 @@ impl IssuerClock {
             // expiry. It stays held (unusable: inside the final window) and is asked again.
             return Reading::Valid;
         }
-        if self.offset.is_none() {
+        match (self.offset, issued_at) {
             // Without a token before it, an expired token and a page clock that is fast by more
             // than the token's lifetime look the same; record the page's clock as the estimate
             // (without `iat`, only until a token with `iat` arrives).
-            self.from_wall = issued_at.is_none();
-            self.offset = Some(offset);
+            (None, _) => {
+                self.from_wall = issued_at.is_none();
+                self.offset = Some(offset);
+            }
+            // An expired token's `iat` is still a reading of the issuer's clock: it read at least
+            // `iat` when the token arrived. That bound replaces an estimate taken from the page's
+            // clock (which may be decades off) and tightens any other.
+            (Some(known), Some(iat)) => {
+                let bound = iat.saturating_sub(now);
+                self.offset = Some(if self.from_wall { bound } else { known.max(bound) });
+                self.from_wall = false;
+            }
+            (Some(_), None) => {}
         }
         Reading::Expired
     }
@@ -349,6 +360,26 @@ mod tests {
         clock.observe(now, now, Some(ISSUER), ISSUER + 15 * MIN, false);
         clock.clocks_disagreed(Now { wall: ISSUER + 60 * MIN, mono: 10 });
         assert_eq!(clock.issuer_now(at(10, 0)), ISSUER + 10);
+    }
+
+    #[test]
+    fn an_expired_tokens_iat_replaces_an_estimate_taken_from_a_page_clock_decades_off() {
+        // The page's clock is 56 years slow; the first token has no iat and expired 8 days ago.
+        let skew = -56 * 365 * 1_440 * MIN;
+        let mut clock = IssuerClock::default();
+        let first = at(0, skew);
+        assert_eq!(clock.observe(first, first, None, ISSUER - 8 * 1_440 * MIN, false), Reading::Valid);
+        // A one-second token asked for at 1 s arrives at 16 s: expired, but minted by then.
+        let (asked, arrived) = (at(1_000, skew), at(16_000, skew));
+        assert_eq!(clock.observe(asked, arrived, Some(ISSUER + 1_000), ISSUER + 2_000, false), Reading::Expired);
+        assert_eq!(clock.issuer_now(arrived), ISSUER + 1_000, "at least its iat");
+        // It is a bound from then on: a wall-clock step moves nothing.
+        clock.clocks_disagreed(at(17_000, skew + 60 * MIN));
+        assert_eq!(clock.issuer_now(at(17_000, skew + 60 * MIN)), ISSUER + 2_000);
+        // An older expired token afterwards does not pull the estimate back.
+        let later = at(18_000, skew);
+        assert_eq!(clock.observe(later, later, Some(ISSUER - 20 * MIN), ISSUER - 5 * MIN, false), Reading::Expired);
+        assert_eq!(clock.issuer_now(later), ISSUER + 3_000);
     }
 
     #[test]

@@ -259,6 +259,33 @@ fn k7_an_expired_token_is_not_handed_out_after_a_backward_step_following_a_quiet
     assert!(k.usable(page_now).is_none(), "handed out a token that expired 5 minutes ago");
 }
 
+/// Issue K8 (found by the keeper target, issue 19): the page's clock is decades behind the
+/// issuer's and the first token has no `iat`, so the estimate is taken from the page's clock and
+/// a token that expired days ago looks valid. A token with `iat` that arrives already expired (a
+/// one-second token, answered fifteen seconds later) was refused and its `iat` thrown away with it, so
+/// the page's clock went on deciding and the old token was handed out 20 000 days past its `exp`.
+/// An expired token's `iat` still says what the issuer's clock read at least.
+#[test]
+fn k8_an_expired_tokens_iat_ends_an_estimate_taken_from_a_page_clock_decades_off() {
+    use harness::tokens::token_without_iat;
+    let mut k = Glued::new(Settings::default());
+    let page_slow = -56 * 365 * 1_440 * MIN;
+    let ask = k.tick(at(T0, page_slow)).ask.unwrap();
+    // Expired eight days ago by the issuer's clock, decades ahead by the page's.
+    let exp = T0 - 8 * 1_440 * MIN;
+    let step = k.answered(at(T0, page_slow), ask, Ok(&token_without_iat(exp / S, 1)));
+    assert_eq!(step.release, Some(Release::Ready), "the page's clock is all the keeper knows");
+    // Renewal 60 s before exp by the page's clock: the source mints a one-second token, which
+    // arrives fifteen seconds later (a slow host), long expired.
+    let renew = exp - MIN - page_slow;
+    let ask = k.tick(at(renew, page_slow)).ask.expect("renews 60 s before exp by the page's clock");
+    let now = renew + 15 * S;
+    let step = k.answered(at(now, page_slow), ask, Ok(&token(renew / S, 1, 2)));
+    assert!(matches!(step.release, Some(Release::Failed(_))), "expired on arrival: {step:?}");
+    assert_eq!(k.keeper().issuer_now(at(now, page_slow)), renew, "at least its iat");
+    assert_eq!(k.usable_token(at(now, page_slow)), None, "the token that expired eight days ago");
+}
+
 /// Issue D1: an `exp` in (0, 0.001) s decoded to `expires_at == 0` instead of `ExpInvalid`
 /// (`seconds > 0.0` let it through, `as Millis` truncated it to 0). Found by `decode_parts` in the
 /// Rust decoder, since removed; the judgement now lives in `token::times`, where it stays fixed.
