@@ -43,7 +43,7 @@ if ! command -v twiggy >/dev/null && [ ! -x "$HOME/.cargo/bin/twiggy" ] && [ -z 
 fi
 
 # The package under test, built when asked or missing.
-if [ "${BENCH_BUILD:-0}" = 1 ] || [ ! -f "$root/pkg/index.js" ] || [ ! -f "$root/pkg/connect_token_bg.wasm" ]; then
+if [ "${BENCH_BUILD:-0}" = 1 ] || [ ! -f "$root/pkg/index.js" ] || [ ! -f "$root/pkg/connect_token_wasm.js" ]; then
   say "building pkg/"
   "$root/scripts/build.sh" >&2
 fi

@@ -1,30 +1,21 @@
 // connect-token: keeps an Atlassian Connect app's SPA authenticated to its own backend.
 // The library is the wasm module (Rust: src/core decides, src/web binds the browser); this entry
-// only loads it once and hands over. The browser decodes tokens but never verifies them: your
-// backend must.
+// only loads it once and hands over. The module travels inside this package's JavaScript
+// (connect_token_wasm.js: the .wasm gzipped, then base64), so it arrives in the app's own bundle:
+// no second request, nothing for a bundler to know. The browser decodes tokens but never verifies
+// them: your backend must.
 import init, { ConnectAuth, createConnectAuth as start } from './connect_token.js';
+import packed from './connect_token_wasm.js';
 
 export { ConnectAuth };
 
 let loading;
 
-/**
- * The wasm next to this file: its URL (`new URL(..., import.meta.url)`, which Vite and webpack 5
- * bundle as an asset), or in Node (Vitest, Jest, scripts), where `fetch` cannot read a `file:` URL,
- * its bytes, read through `process.getBuiltinModule` (Node >= 20.16), so that no bundler sees a
- * Node module.
- */
-function wasmSource() {
-  const url = new URL('connect_token_bg.wasm', import.meta.url);
-  const node = url.protocol === 'file:' ? globalThis.process?.getBuiltinModule?.('node:fs') : undefined;
-  return node ? node.readFileSync(url) : url;
-}
-
 /** Loads the wasm (once) and starts a keeper. */
 export async function createConnectAuth(options) {
-  loading ??= init({ module_or_path: wasmSource() }).catch((error) => {
-    loading = undefined; // a later call may try again
-    throw error;
+  loading ??= load().catch((error) => {
+    if (error.code === 'load-failed') loading = undefined; // a later call tries again
+    throw error; // wasm-blocked: every later call rejects the same way, at once
   });
   await loading;
   return start(options);
@@ -33,4 +24,44 @@ export async function createConnectAuth(options) {
 /** Whether `value` is a ConnectTokenError (compares `name`, so it works across iframes; needs no wasm). */
 export function isConnectTokenError(value) {
   return typeof value === 'object' && value !== null && value.name === 'ConnectTokenError' && typeof value.code === 'string';
+}
+
+/** Unpacks the module, compiles and instantiates it; every failure becomes a ConnectTokenError. */
+async function load() {
+  let bytes;
+  try {
+    bytes = await unpack(packed);
+  } catch (cause) {
+    throw failure('load-failed', `could not unpack its WebAssembly module (carried in connect_token_wasm.js): ${cause?.message ?? cause}. Reinstall connect-token, and keep build steps from rewriting its files.`, cause);
+  }
+  try {
+    await init({ module_or_path: bytes });
+  } catch (cause) {
+    // Our own bytes, valid, yet refused (Chromium and Firefox refuse to compile them, WebKit to
+    // instantiate them; each says CompileError): the page's policy forbids WebAssembly.
+    if (cause instanceof WebAssembly.CompileError && WebAssembly.validate(bytes)) {
+      throw failure('wasm-blocked', "cannot start: the page's Content-Security-Policy does not allow WebAssembly. Add 'wasm-unsafe-eval' to its script-src (not 'unsafe-eval', which would also allow eval() of strings).", cause);
+    }
+    throw failure('load-failed', `could not load its WebAssembly module (carried in connect_token_wasm.js): ${cause?.message ?? cause}. This JavaScript engine may be too old (README "Browsers"), or the file was changed.`, cause);
+  }
+}
+
+/**
+ * The .wasm's bytes from base64 of its gzip: in Node (Vitest, Jest, scripts) with node:zlib,
+ * reached through process.getBuiltinModule (Node >= 20.16) so that no bundler sees a Node module;
+ * in a browser with DecompressionStream.
+ */
+async function unpack(base64) {
+  const zlib = globalThis.process?.getBuiltinModule?.('node:zlib');
+  if (zlib) return zlib.gunzipSync(globalThis.process.getBuiltinModule('node:buffer').Buffer.from(base64, 'base64'));
+  const gzip = Uint8Array.fromBase64 ? Uint8Array.fromBase64(base64) : Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  return new Response(new Blob([gzip]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
+}
+
+/** A ConnectTokenError made here, where the wasm (which makes the others) could not be loaded. */
+function failure(code, message, cause) {
+  const error = new Error(`connect-token ${message}`, { cause });
+  error.name = 'ConnectTokenError';
+  error.code = code;
+  return error;
 }

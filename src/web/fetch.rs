@@ -43,7 +43,10 @@ impl Sender {
     fn send(&self, input: &JsValue, init: &JsValue) -> Promise {
         let Some(fetch) = &self.fetch else {
             return Promise::reject(
-                &js_sys::TypeError::new("fetch is not available here; pass createConnectAuth({ fetch }).").into(),
+                &js_sys::TypeError::new(
+                    "fetch is not available here: this environment has no global fetch (Jest's own jsdom environment has none). Pass createConnectAuth({ fetch }), or run the tests in jest-fixed-jsdom or Node.",
+                )
+                .into(),
             );
         };
         match fetch.call2(&JsValue::UNDEFINED, input, init) {

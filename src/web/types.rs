@@ -16,7 +16,9 @@ export type ConnectTokenErrorCode =
   | 'expired-token'
   | 'aborted'
   | 'disposed'
-  | 'invalid-options';
+  | 'invalid-options'
+  | 'wasm-blocked'
+  | 'load-failed';
 
 /** The one error type of the library. Test for it with `isConnectTokenError`. */
 export interface ConnectTokenError extends Error {

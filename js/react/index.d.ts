@@ -1,4 +1,4 @@
-import type { ConnectAuth, ConnectAuthSnapshot } from './index.js';
+import type { ConnectAuth, ConnectAuthSnapshot } from '../index.js';
 
 /**
  * The keeper's snapshot as React state: re-renders on renewal, error and expiry.

@@ -2,7 +2,7 @@
  * connect-token/testing: a fake Connect host for an app's own tests (Vitest, Jest, Node). Never
  * import it from production code.
  */
-import type { JsonValue } from './connect_token.js';
+import type { JsonValue } from '../connect_token.js';
 
 export interface FakeHostOptions {
   /** Lifetime of each minted token (`exp - iat`). Default 900, like Jira. */
