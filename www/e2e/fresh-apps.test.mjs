@@ -1,19 +1,21 @@
-// The issue's acceptance test: a new user's fresh Vite 8 app and fresh webpack 5 app install the
-// packed package and authenticate with no bundler config, and useConnectAuth(auth) re-renders on
-// renewals.
+// The issue's acceptance test: a new user's fresh app, built by each bundler an existing React app
+// may use (Vite 8, webpack 5, create-react-app 5's `react-scripts build`, esbuild `--bundle
+// --format=esm`, Rollup with only @rollup/plugin-node-resolve), installs the packed package and
+// authenticates with no bundler config; the React apps' useConnectAuth(auth) re-renders on renewals.
 //
-// 1. `npm pack` pkg/ and `npm install` the tarball (a real copy, offline) into two new app folders
-//    outside the repository, each holding the app of www/fresh (src/main.jsx plus the bundler's own
-//    files: Vite has no config at all, webpack only JSX through babel and an HTML page).
-// 2. The toolchain (Vite, webpack, babel, React) is not downloaded: it is linked from
-//    www/demo/node_modules, which pins the same versions. Only connect-token is installed.
-// 3. Build both apps as a user would (`vite build`, `webpack --mode production`) and check from the
-//    bundlers' own records (Vite's manifest, webpack's stats) that connect-token came from the
-//    installed copy, and that the emitted .wasm is pkg's.
+// 1. `npm pack` pkg/ and `npm install` the tarball (a real copy, offline) into a new app folder per
+//    bundler outside the repository, each holding the app of www/fresh (src/main.jsx, or
+//    plain/main.js for Rollup, which has no JSX or CommonJS plugin, plus the bundler's own files:
+//    Vite has no config at all, webpack only JSX through babel and an HTML page, CRA its public/).
+// 2. The toolchains are not downloaded: they are linked from www/demo/node_modules (Vite, webpack,
+//    babel, React) and www/fresh-runners/node_modules (react-scripts, esbuild, Rollup), which pin them.
+// 3. Build each app as a user would; each emits no .wasm, and exactly one of its JS files holds
+//    pkg/'s module (connect_token_wasm.js); webpack's stats say connect-token's modules came from
+//    the installed copy.
 // 4. Serve each build as the add-on page of its own simulated Connect world (40 s tokens), open
 //    the host page in Chromium, wait until the backend has accepted the app's own request, then move
 //    the page clock and the server clock together across three renewals: every new token's iat
-//    must show in the DOM by a re-render of the component, and the backend rejects nothing.
+//    must show in the DOM by a re-render, and the backend rejects nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -24,30 +26,70 @@ import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { startWorld } from '../sim/servers.js';
 import { CHROMIUM_PATH, CHROMIUM_ARGS } from '../chromium.mjs';
-import { ROOT, PKG_DIR, Session, assertNoLeaks } from './harness.mjs';
+import { ROOT, PKG_DIR, Session, assertNoLeaks, pkgWasmText } from './harness.mjs';
 
 const run = promisify(execFile);
 const FRESH = path.join(ROOT, 'www/fresh');
 const DEMO_MODULES = path.join(ROOT, 'www/demo/node_modules');
+const RUNNERS_MODULES = path.join(ROOT, 'www/fresh-runners/node_modules');
 const TTL_SECONDS = 40; // renewals every 20 s (the 60 s margin is clamped to half the lifetime); the host's 60 s cache margin means it mints every time
 const RENEWALS = 3;
 const REQUEST_EVERY_MS = 5_000;
 
-/** What each fresh app links from www/demo/node_modules (what `npm install` would have fetched) and how it builds. */
+/**
+ * Each fresh app: its files (copied from www/fresh: `[from, to]`), its toolchain (linked from
+ * `modules`: what `npm install` would have fetched), the build commands (`[bin in node_modules,
+ * ...args]`), and the folder it builds into. Nothing about connect-token in any of them.
+ */
 const APPS = {
   vite: {
+    files: [['src', 'src'], ['vite', '.']],
+    modules: DEMO_MODULES,
     toolchain: ['react', 'react-dom', 'vite'],
     versionOf: 'vite',
     major: '8.',
-    // --manifest only adds dist/.vite/manifest.json: which source file each emitted asset came from.
-    build: ['vite/bin/vite.js', 'build', '--manifest'],
+    build: [['vite/bin/vite.js', 'build']],
+    out: 'dist',
   },
   webpack: {
+    files: [['src', 'src'], ['webpack', '.']],
+    modules: DEMO_MODULES,
     toolchain: ['react', 'react-dom', 'webpack', 'webpack-cli', 'babel-loader', '@babel/core', '@babel/preset-react', 'html-webpack-plugin'],
     versionOf: 'webpack',
     major: '5.',
     // --json only writes the stats (every module's resolved file) next to the build.
-    build: ['webpack-cli/bin/cli.js', '--mode', 'production', '--json', 'stats.json'],
+    build: [['webpack-cli/bin/cli.js', '--mode', 'production', '--json', 'stats.json']],
+    out: 'dist',
+  },
+  // create-react-app 5: `react-scripts build` (webpack 5 inside, with CRA's own config).
+  cra: {
+    files: [['src/main.jsx', 'src/index.js'], ['cra', '.']],
+    modules: RUNNERS_MODULES,
+    toolchain: ['react', 'react-dom', 'react-scripts'],
+    versionOf: 'react-scripts',
+    major: '5.',
+    build: [['react-scripts/bin/react-scripts.js', 'build']],
+    out: 'build',
+  },
+  // esbuild as its README shows it; --jsx=automatic is for the app's JSX (React 17+'s runtime).
+  esbuild: {
+    files: [['src', 'src'], ['esbuild/index.html', 'dist/index.html']],
+    modules: RUNNERS_MODULES,
+    toolchain: ['react', 'react-dom', 'esbuild'],
+    versionOf: 'esbuild',
+    major: '0.',
+    build: [['esbuild/bin/esbuild', 'src/main.jsx', '--bundle', '--format=esm', '--jsx=automatic', '--minify', '--outfile=dist/main.js']],
+    out: 'dist',
+  },
+  // Rollup with only @rollup/plugin-node-resolve: no CommonJS or JSX plugin, so the plain app.
+  rollup: {
+    files: [['plain/main.js', 'main.js'], ['rollup/index.html', 'dist/index.html']],
+    modules: RUNNERS_MODULES,
+    toolchain: ['rollup', '@rollup/plugin-node-resolve'],
+    versionOf: 'rollup',
+    major: '4.',
+    build: [['rollup/dist/bin/rollup', 'main.js', '--format', 'es', '--dir', 'dist', '--plugin', '@rollup/plugin-node-resolve']],
+    out: 'dist',
   },
 };
 
@@ -60,16 +102,18 @@ before(async () => {
   assert.ok(existsSync(path.join(PKG_DIR, 'package.json')), `${PKG_DIR} is missing: run ./scripts/build.sh first`);
   for (const app of Object.values(APPS)) {
     for (const name of app.toolchain) {
-      assert.ok(existsSync(path.join(DEMO_MODULES, name, 'package.json')), `${DEMO_MODULES}/${name} is missing: run npm ci in www/demo`);
+      assert.ok(existsSync(path.join(app.modules, name, 'package.json')), `${app.modules}/${name} is missing: run npm ci in ${path.dirname(app.modules)}`);
     }
   }
   tmp = mkdtempSync(path.join(os.tmpdir(), 'fresh-apps-'));
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: PKG_DIR });
   tarball = path.join(tmp, JSON.parse(stdout)[0].filename);
-  // Both apps install and build at once; each test waits for its own.
+  // The apps install and build one after another (two cores; CRA alone takes most of a minute);
+  // each test waits for its own.
+  let previous = Promise.resolve();
   for (const name of Object.keys(APPS)) {
-    built[name] = prepare(name);
-    built[name].catch(() => {}); // reported by the app's test
+    built[name] = previous.then(() => prepare(name));
+    previous = built[name].catch(() => {}); // reported by the app's test
   }
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 });
@@ -80,74 +124,68 @@ after(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-/** A new app folder: the fixture, connect-token installed from the tarball, the toolchain linked; then its build. Returns the dist folder. */
+/** A new app folder: the fixture, connect-token installed from the tarball, the toolchain linked; then its build. Returns the output folder. */
 async function prepare(name) {
   const app = APPS[name];
   const dir = path.join(tmp, name);
   mkdirSync(dir);
-  cpSync(path.join(FRESH, 'src'), path.join(dir, 'src'), { recursive: true });
-  cpSync(path.join(FRESH, name), dir, { recursive: true });
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `fresh-${name}-app`, private: true, type: 'module' }, null, 2));
+  for (const [from, to] of app.files) cpSync(path.join(FRESH, from), path.join(dir, to), { recursive: true });
+  const own = existsSync(path.join(dir, 'package.json')) ? JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) : {};
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `fresh-${name}-app`, private: true, type: 'module', ...own }, null, 2));
 
   // Installed before the links exist, so that npm neither fetches nor prunes them.
   await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], { cwd: dir });
   const installed = path.join(dir, 'node_modules/connect-token');
   assert.ok(!lstatSync(installed).isSymbolicLink() && lstatSync(installed).isDirectory(), `${installed} must be a copy, not a link`);
-  assert.ok(readFileSync(path.join(installed, 'connect_token_bg.wasm')).equals(pkgWasm()), 'the installed copy holds pkg/ as built');
+  assert.equal(readFileSync(path.join(installed, 'connect_token_wasm.js'), 'utf8'), readFileSync(path.join(PKG_DIR, 'connect_token_wasm.js'), 'utf8'), 'the installed copy holds pkg/ as built');
   assert.match(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).dependencies['connect-token'], /^file:.*\.tgz$/);
 
   for (const dep of app.toolchain) {
     mkdirSync(path.dirname(path.join(dir, 'node_modules', dep)), { recursive: true });
-    symlinkSync(path.join(DEMO_MODULES, dep), path.join(dir, 'node_modules', dep), 'dir');
+    symlinkSync(path.join(app.modules, dep), path.join(dir, 'node_modules', dep), 'dir');
   }
-  const version = JSON.parse(readFileSync(path.join(DEMO_MODULES, app.versionOf, 'package.json'), 'utf8')).version;
+  const version = JSON.parse(readFileSync(path.join(app.modules, app.versionOf, 'package.json'), 'utf8')).version;
   assert.ok(version.startsWith(app.major), `${app.versionOf} ${version}: this test is about ${app.versionOf} ${app.major}x`);
 
-  const [bin, ...args] = app.build;
-  try {
-    await run(process.execPath, [path.join(dir, 'node_modules', bin), ...args], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: '1' },
-      maxBuffer: 64 << 20,
-    });
-  } catch (e) {
-    throw new Error(`${name} build failed in ${dir}:\n${e.stdout}\n${e.stderr}`);
+  for (const [bin, ...args] of app.build) {
+    // A JavaScript bin runs on this Node; esbuild's is its native executable.
+    const file = path.join(dir, 'node_modules', bin);
+    const native = readFileSync(file).subarray(0, 4).toString('latin1') === '\x7fELF';
+    try {
+      await run(native ? file : process.execPath, native ? args : [file, ...args], {
+        cwd: dir,
+        env: { ...process.env, NO_COLOR: '1', CI: 'true', GENERATE_SOURCEMAP: 'false' },
+        maxBuffer: 64 << 20,
+      });
+    } catch (e) {
+      throw new Error(`${name} build failed in ${dir}:\n${e.stdout}\n${e.stderr}`);
+    }
   }
-  const dist = path.join(dir, 'dist');
-  const wasm = readdirSync(dist, { recursive: true }).filter((f) => String(f).endsWith('.wasm'));
-  assert.equal(wasm.length, 1, `${name} emits the wasm once: ${wasm}`);
-  assert.ok(readFileSync(path.join(dist, wasm[0])).equals(pkgWasm()), `${name} emitted pkg's wasm`);
-  assertResolvedFromInstall(name, dir, realpathSync(installed));
-  return dist;
+  const out = path.join(dir, app.out);
+  const emitted = readdirSync(out, { recursive: true }).map(String);
+  assert.deepEqual(emitted.filter((f) => f.endsWith('.wasm')), [], `${name} emits no .wasm: the module is in the JS`);
+  const module = pkgWasmText();
+  const holders = emitted.filter((f) => f.endsWith('.js') && readFileSync(path.join(out, f), 'utf8').includes(module));
+  assert.equal(holders.length, 1, `${name} bundles pkg/'s module once: ${holders}`);
+  if (name === 'webpack') assertWebpackBundledTheInstall(dir, realpathSync(installed));
+  return out;
 }
 
-function pkgWasm() {
-  return readFileSync(path.join(PKG_DIR, 'connect_token_bg.wasm'));
-}
-
-/** The bundler's own record says connect-token came from the app's node_modules/connect-token (the tarball's copy). */
-function assertResolvedFromInstall(name, dir, installed) {
-  if (name === 'vite') {
-    const manifest = JSON.parse(readFileSync(path.join(dir, 'dist/.vite/manifest.json'), 'utf8'));
-    const sources = Object.values(manifest).map((m) => m.src).filter((s) => /connect[-_]token/.test(s ?? ''));
-    // The wasm is found by new URL('connect_token_bg.wasm', import.meta.url) in index.js, so
-    // index.js was bundled from the same folder.
-    assert.deepEqual(sources, ['node_modules/connect-token/connect_token_bg.wasm'], `Vite's manifest: ${JSON.stringify(manifest)}`);
-  } else {
-    const stats = JSON.parse(readFileSync(path.join(dir, 'stats.json'), 'utf8'));
-    const files = new Set();
-    const walk = (modules = []) => {
-      for (const m of modules) {
-        if (m.nameForCondition) files.add(m.nameForCondition);
-        walk(m.modules);
-      }
-    };
-    walk(stats.modules);
-    const ours = [...files].filter((f) => /[\\/]node_modules[\\/]connect-token[\\/]/.test(f) || /^connect_token/.test(path.basename(f)));
-    for (const f of ours) assert.ok(f.startsWith(installed + path.sep), `webpack bundled ${f}, not the installed copy in ${installed}`);
-    const names = ours.map((f) => path.relative(installed, f)).sort();
-    assert.deepEqual(names, ['connect_token.js', 'connect_token_bg.wasm', 'index.js', 'react.js'], `webpack's modules: ${ours}`);
-  }
+/** webpack's own record says connect-token's ES modules came from the app's node_modules/connect-token (the tarball's copy). */
+function assertWebpackBundledTheInstall(dir, installed) {
+  const stats = JSON.parse(readFileSync(path.join(dir, 'stats.json'), 'utf8'));
+  const files = new Set();
+  const walk = (modules = []) => {
+    for (const m of modules) {
+      if (m.nameForCondition) files.add(m.nameForCondition);
+      walk(m.modules);
+    }
+  };
+  walk(stats.modules);
+  const ours = [...files].filter((f) => /[\\/]node_modules[\\/]connect-token[\\/]/.test(f) || /^connect_token/.test(path.basename(f)));
+  for (const f of ours) assert.ok(f.startsWith(installed + path.sep), `webpack bundled ${f}, not the installed copy in ${installed}`);
+  const names = ours.map((f) => path.relative(installed, f)).sort();
+  assert.deepEqual(names, ['connect_token.js', 'connect_token_wasm.js', 'index.js', 'react/index.js'], `webpack's modules: ${ours}`);
 }
 
 for (const name of Object.keys(APPS)) {
