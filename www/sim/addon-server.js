@@ -12,8 +12,9 @@ import { sendFile, serveFromMounts } from './static.js';
  * @param {Function} [o.handleControl]
  * @param {string} [o.iframeJs]   path of atlassian-connect-js/dist/iframe.js (served at /iframe.js)
  * @param {Array<{prefix:string, dir:string}>} [o.mounts] static mounts, '/' last
+ * @param {() => Record<string,string>} [o.pageHeaders] extra headers of every HTML page served (e.g. a CSP)
  */
-export function createAddonHandler({ name, backend, handleControl, iframeJs, mounts = [] }) {
+export function createAddonHandler({ name, backend, handleControl, iframeJs, mounts = [], pageHeaders }) {
   return handle(async (req, res) => {
     const url = requestUrl(req);
     const p = url.pathname;
@@ -25,7 +26,7 @@ export function createAddonHandler({ name, backend, handleControl, iframeJs, mou
     if (p === '/api' || p.startsWith('/api/')) return backend.handleApi(name, req, res, entry);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed');
     if (iframeJs && p === '/iframe.js') return sendFile(res, iframeJs);
-    if (await serveFromMounts(res, p, mounts)) return;
+    if (await serveFromMounts(res, p, mounts, pageHeaders?.())) return;
     return send(res, 404, 'Not found', { 'Content-Type': 'text/plain; charset=utf-8' });
   });
 }

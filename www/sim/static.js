@@ -44,10 +44,11 @@ export async function sendFile(res, file, extraHeaders = {}) {
 }
 
 /**
- * Try to serve `pathname` from mounts [{prefix:'/pkg/', dir:'/abs'}] (longest prefix first).
- * Returns true if a mount matched (the response is then sent), false otherwise.
+ * Try to serve `pathname` from mounts [{prefix:'/pkg/', dir:'/abs'}] (longest prefix first), with
+ * `pageHeaders` on HTML pages. Returns true if a mount matched (the response is then sent), false
+ * otherwise.
  */
-export async function serveFromMounts(res, pathname, mounts) {
+export async function serveFromMounts(res, pathname, mounts, pageHeaders = {}) {
   const sorted = [...mounts].sort((a, b) => b.prefix.length - a.prefix.length);
   for (const { prefix, dir } of sorted) {
     if (!pathname.startsWith(prefix)) continue;
@@ -65,7 +66,7 @@ export async function serveFromMounts(res, pathname, mounts) {
       send(res, 403, 'Forbidden');
       return true;
     }
-    await sendFile(res, file);
+    await sendFile(res, file, file.endsWith('.html') ? pageHeaders : {});
     return true;
   }
   return false;

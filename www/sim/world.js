@@ -31,6 +31,8 @@ export const PLACEHOLDER_DIR = path.join(HERE, 'placeholder');
  * @param {object} [opts.host]          initial host knobs (see token-service.js HOST_DEFAULTS)
  * @param {object} [opts.addon]         initial add-on backend knobs (see backend.js ADDON_DEFAULTS)
  * @param {string[]} [opts.allowedOrigins] more origins the API's CORS policy allows
+ * @param {(origins: object) => Record<string,string>} [opts.pageHeaders] extra headers of the add-on's
+ *   HTML pages, from the world's origins (e.g. a Content-Security-Policy: csp.js)
  */
 export async function startWorld(opts = {}) {
   const clock = createClock();
@@ -129,6 +131,7 @@ export async function startWorld(opts = {}) {
       handleControl,
       iframeJs: path.join(ACJS_DIST, 'iframe.js'),
       mounts,
+      pageHeaders: opts.pageHeaders && (() => opts.pageHeaders(origins)),
     });
     const addonPort = await startLocalhost(() => trackSockets(http.createServer(addonHandler)), opts.addonPort);
     origins.addonOrigin = `http://localhost:${addonPort}`;
