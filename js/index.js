@@ -28,18 +28,18 @@ export function isConnectTokenError(value) {
 
 /** Unpacks the module, compiles and instantiates it; every failure becomes a ConnectTokenError. */
 async function load() {
-  let bytes;
+  let source;
   try {
-    bytes = await unpack(packed);
+    source = unpack(packed);
   } catch (cause) {
     throw failure('load-failed', `could not unpack its WebAssembly module (carried in connect_token_wasm.js): ${cause?.message ?? cause}. Reinstall connect-token, and keep build steps from rewriting its files.`, cause);
   }
   try {
-    await init({ module_or_path: bytes });
+    await init({ module_or_path: source });
   } catch (cause) {
     // Our own bytes, valid, yet refused (Chromium and Firefox refuse to compile them, WebKit to
     // instantiate them; each says CompileError): the page's policy forbids WebAssembly.
-    if (cause instanceof WebAssembly.CompileError && WebAssembly.validate(bytes)) {
+    if (cause instanceof WebAssembly.CompileError && (await isValidModule())) {
       throw failure('wasm-blocked', "cannot start: the page's Content-Security-Policy does not allow WebAssembly. Add 'wasm-unsafe-eval' to its script-src (not 'unsafe-eval', which would also allow eval() of strings).", cause);
     }
     throw failure('load-failed', `could not load its WebAssembly module (carried in connect_token_wasm.js): ${cause?.message ?? cause}. This JavaScript engine may be too old (README "Browsers"), or the file was changed.`, cause);
@@ -47,15 +47,27 @@ async function load() {
 }
 
 /**
- * The .wasm's bytes from base64 of its gzip: in Node (Vitest, Jest, scripts) with node:zlib,
- * reached through process.getBuiltinModule (Node >= 20.16) so that no bundler sees a Node module;
- * in a browser with DecompressionStream.
+ * The module from base64 of its gzip: in Node (Vitest, Jest, scripts) its bytes, inflated with
+ * node:zlib, reached through process.getBuiltinModule (Node >= 20.16) so that no bundler sees a
+ * Node module; in a browser a Response that inflates it with DecompressionStream as the engine
+ * compiles it (instantiateStreaming: the two overlap).
  */
-async function unpack(base64) {
+function unpack(base64) {
   const zlib = globalThis.process?.getBuiltinModule?.('node:zlib');
   if (zlib) return zlib.gunzipSync(globalThis.process.getBuiltinModule('node:buffer').Buffer.from(base64, 'base64'));
   const gzip = Uint8Array.fromBase64 ? Uint8Array.fromBase64(base64) : Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  return new Response(new Blob([gzip]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
+  const wasm = new Blob([gzip]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Response(wasm, { headers: { 'Content-Type': 'application/wasm' } });
+}
+
+/** Whether the module unpacks to bytes this engine would compile (only asked after a CompileError). */
+async function isValidModule() {
+  try {
+    const source = unpack(packed);
+    return WebAssembly.validate(source instanceof Response ? await source.arrayBuffer() : source);
+  } catch {
+    return false;
+  }
 }
 
 /** A ConnectTokenError made here, where the wasm (which makes the others) could not be loaded. */

@@ -44,8 +44,9 @@ say "host simulator self-test"
 npm_ci www/sim
 node --test www/sim/selftest.mjs
 
-say "demo builds (Vite and webpack)"
+say "demo builds (Vite and webpack), and the demo's own check in Chromium"
 (cd www/demo && npm run --silent build:vite && npm run --silent build:webpack -- --stats errors-warnings)
+node www/demo/check.mjs
 
 say "npm ci for the fresh apps' test runners (www/fresh-runners)"
 npm_ci www/fresh-runners

@@ -212,7 +212,7 @@ struct Ask {
 /// // Taken as minted at arrival (the issuer read 1_000 at monotonic 1_050): renews 60 s before exp.
 /// assert_eq!(step.wake_at, Some(841_050));
 /// assert_eq!(keeper.usable(now).map(|held| held.expires_at), Some(901_000));
-/// assert_eq!(keeper.expires_at_page_time(now), Some(901_050));
+/// assert_eq!(keeper.expires_at_page_time(), Some(901_050));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Keeper {
@@ -290,9 +290,13 @@ impl Keeper {
     }
 
     /// The wall-clock time (as `now.wall` counts) at which the held token expires, by the clock
-    /// estimate: `now.wall + (exp − the issuer's time now)`. For display (`snapshot().expiresAt`).
-    pub fn expires_at_page_time(&self, now: Now) -> Option<Millis> {
-        self.held.as_ref().map(|held| self.clock.page_time(held.expires_at, now))
+    /// estimate, as of the latest event: `exp` in the monotonic clock, moved to the wall clock by
+    /// that event's reading of the two. For display (`snapshot().expiresAt`, the `renewed` event):
+    /// every caller between two events gets the same number, however the page's clocks round
+    /// (`Date.now()` and a truncated `performance.now()` read apart drift by a millisecond).
+    pub fn expires_at_page_time(&self) -> Option<Millis> {
+        let (held, last) = (self.held.as_ref()?, self.last_now?);
+        Some(self.clock.page_time(held.expires_at, last))
     }
 
     /// The issuer's time at `now`, by the clock estimate (the wall clock until a token arrived).
@@ -472,7 +476,7 @@ impl Keeper {
     /// // The first response's Date header tells the issuer's time.
     /// let step = keeper.server_time(at(100), at(300), 1_764_000_000_000);
     /// assert_eq!(step.wake_at, Some(240_300), "renewal 60 s before the true exp");
-    /// assert_eq!(keeper.expires_at_page_time(at(300)), Some(1_764_000_300_300));
+    /// assert_eq!(keeper.expires_at_page_time(), Some(1_764_000_300_300));
     /// ```
     pub fn server_time(&mut self, sent: Now, received: Now, date_ms: Millis) -> Step {
         self.see(received);

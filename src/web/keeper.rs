@@ -193,7 +193,7 @@ impl BrowserKeeper {
             let snapshot = Snapshot {
                 status: keeper.status().as_str(),
                 claims: state.claims.clone(),
-                expires_at: keeper.expires_at_page_time(now()).map(|at| at as f64),
+                expires_at: keeper.expires_at_page_time().map(|at| at as f64),
                 error,
             };
             (version, snapshot)
@@ -345,7 +345,7 @@ impl BrowserKeeper {
             todo.events.push(match notice {
                 Notice::Renewed => Event::Renewed {
                     claims: state.claims.clone(),
-                    expires_at: state.keeper.expires_at_page_time(now()).map_or(f64::NAN, |at| at as f64),
+                    expires_at: state.keeper.expires_at_page_time().map_or(f64::NAN, |at| at as f64),
                 },
                 Notice::Failed(error) => Event::Error { error: error::to_js(&error) },
                 Notice::Expired => Event::Expired,

@@ -2,7 +2,7 @@
 //! host and two clocks (the page's and the issuer's), and checks the keeper's rules after every
 //! event:
 //!
-//! - `usable(now)` ⇒ `expires_at_page_time(now) − now.wall > FINAL_WINDOW` (the keeper's own
+//! - `usable(now)` ⇒ `expires_at_page_time() − now.wall > FINAL_WINDOW` (the keeper's own
 //!   view), and by the issuer's TRUE clock the token has more than `FINAL_WINDOW − e` left, where
 //!   `e` is the error of the tightest lower bound on the offset (issuer − monotonic) that the tokens
 //!   and the truthful `Date` headers seen so far give (`iat` resolution, delivery latency,
@@ -378,7 +378,7 @@ pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
                 run.page_now,
                 run.issuer_now(),
                 held,
-                run.keeper.expires_at_page_time(run.now()),
+                run.keeper.expires_at_page_time(),
                 run.keeper.usable(run.now()).is_some(),
                 run.in_flight
             );
@@ -618,7 +618,7 @@ impl Run {
         let estimate_ahead = self.observed && self.bounds.is_empty();
         if live {
             if let Some(judged) = judged {
-                if same_as_held && self.keeper.expires_at_page_time(self.now()).is_some_and(|at| at <= self.page_now) {
+                if same_as_held && self.keeper.expires_at_page_time().is_some_and(|at| at <= self.page_now) {
                     self.estimate_reset = true;
                 }
                 self.observe(judged.ok());
@@ -832,7 +832,7 @@ impl Run {
                     let liveness = !self.went_back || self.checks.liveness_after_backward_jump;
                     let quiet = liveness && self.in_flight.is_none() && self.keeper.last_error().is_none();
                     if let (true, Some(_), Some(expires)) =
-                        (quiet, self.keeper.usable(now), self.keeper.expires_at_page_time(now))
+                        (quiet, self.keeper.usable(now), self.keeper.expires_at_page_time())
                     {
                         // In monotonic time, as wake-ups are.
                         let expires = expires - now.wall + mono;
@@ -861,7 +861,7 @@ impl Run {
     fn check_state(&mut self) -> Result<(), String> {
         let now = self.now();
         let keeper = &self.keeper;
-        if keeper.held().is_some() != keeper.expires_at_page_time(now).is_some() {
+        if keeper.held().is_some() != keeper.expires_at_page_time().is_some() {
             return Err("held and expires_at_page_time disagree".into());
         }
         if keeper.held().is_some() != keeper.held_token().is_some() {
@@ -874,7 +874,7 @@ impl Run {
             if keeper.held() != Some(usable) {
                 return Err("usable is not the held token".into());
             }
-            let expires = keeper.expires_at_page_time(now).unwrap_or(Millis::MIN);
+            let expires = keeper.expires_at_page_time().unwrap_or(Millis::MIN);
             if expires.saturating_sub(now.wall) <= FINAL_WINDOW {
                 return Err(format!("usable with {} ms left by the keeper's own estimate", expires - now.wall));
             }

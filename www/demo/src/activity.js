@@ -47,7 +47,7 @@ const failure = (error) => error?.code ?? (error?.name === 'AbortError' ? 'abort
 
 export function createActivity() {
   let snapshot = {
-    tokens: [], // {id, iat, exp, sub, receivedAt, lifetimeMs, startsAt, expiresAt}
+    tokens: [], // {id, key (its claims), iat, exp, sub, receivedAt, lifetimeMs, startsAt, expiresAt}
     renewals: [], // {at}
     hostCalls: [], // {at, failed}
     problems: [], // {at, text}
@@ -92,12 +92,27 @@ export function createActivity() {
   const finish = (id, started, status, ok) =>
     patch(id, () => ({ status, ok, ms: Math.round(performance.now() - started), done: true }));
 
+  /**
+   * A token, known by its claims (two tokens with the same claims are the same token). The
+   * library may refine where the same token's exp falls in the page's clock (a Date header from the
+   * backend moves its estimate of the issuer's clock): that moves the token's bar, and is no renewal.
+   */
   function addToken(claims, expiresAt, at) {
+    if (!claims) return;
+    const key = JSON.stringify(claims);
+    const known = snapshot.tokens.find((t) => t.key === key);
+    if (known) {
+      if (known.expiresAt !== expiresAt) {
+        const moved = (t) => (t.key === key ? { ...t, expiresAt, startsAt: expiresAt - t.lifetimeMs } : t);
+        update((s) => ({ tokens: s.tokens.map(moved) }));
+      }
+      return;
+    }
     const last = snapshot.tokens[snapshot.tokens.length - 1];
-    if (!claims || (last && last.expiresAt === expiresAt && last.iat === claims.iat && last.exp === claims.exp)) return;
     const lifetimeMs = typeof claims.iat === 'number' ? (claims.exp - claims.iat) * 1000 : expiresAt - at;
     const token = {
       id: (last?.id ?? 0) + 1,
+      key,
       iat: claims.iat,
       exp: claims.exp,
       sub: claims.sub,

@@ -78,7 +78,7 @@ export default function Timeline({ activity, now }) {
             const inUseTo = Math.min(tokens[i + 1]?.receivedAt ?? now, token.expiresAt);
             const hue = token.id % 2 ? 'a' : 'b';
             return (
-              <g key={token.id}>
+              <g key={token.id} data-iat={token.iat} data-exp={token.exp}>
                 <title>{`token #${token.id}: iat ${clockTime(token.startsAt)} → exp ${clockTime(token.expiresAt)}`}</title>
                 <rect className={`token token-${hue}`} x={x(token.startsAt)} y={y} width={Math.max(1, x(token.expiresAt) - x(token.startsAt))} height={BAR} rx={3} />
                 <rect className={`token-used token-${hue}`} x={x(token.receivedAt)} y={y} width={Math.max(1, x(inUseTo) - x(token.receivedAt))} height={BAR} rx={3} />
