@@ -602,6 +602,13 @@ impl Keeper {
         let mut wake_at = next;
         if let Some(held) = &self.held {
             let expires = self.clock.mono_time(held.expires_at, now);
+            // An estimate taken from the page's clock (no token with `iat` yet) follows a step of
+            // that clock back: the final window may then lie ahead again, and the token is
+            // handed out again until it begins.
+            if self.final_noticed && mono < expires - FINAL_WINDOW {
+                self.final_noticed = false;
+                self.version += 1;
+            }
             for (at, noticed) in
                 [(expires - FINAL_WINDOW, &mut self.final_noticed), (expires, &mut self.expired_noticed)]
             {

@@ -286,6 +286,33 @@ fn k8_an_expired_tokens_iat_ends_an_estimate_taken_from_a_page_clock_decades_off
     assert_eq!(k.usable_token(at(now, page_slow)), None, "the token that expired eight days ago");
 }
 
+/// Issue K9 (found by the keeper target, this session): the first token has no `iat`, so the
+/// estimate follows the page's clock. In the token's final window the page's clock steps back
+/// 15 days; the source hands back the same token, which by the page's clock has 15 days left:
+/// it is handed out again, yet the status stayed `renewing` (the final window, noticed once, was
+/// never un-noticed), so `snapshot()` and `useConnectAuth` contradicted `token()`.
+#[test]
+fn k9_the_status_follows_an_estimate_that_a_backward_step_moved_out_of_the_final_window() {
+    use connect_token::core::keeper::Status;
+    use harness::tokens::token_without_iat;
+    // A slow host: the renewal's ask is still under way when the final window begins.
+    let mut k = Glued::new(Settings { timeout: 120 * S, ..Settings::default() });
+    let raw = token_without_iat(T0 / S + 900, 1);
+    let ask = k.tick(at(T0, 0)).ask.unwrap();
+    k.answered(at(T0, 0), ask, Ok(&raw));
+    // The renewal is asked for and not answered; the final window begins.
+    let ask = k.tick(at(T0 + 840 * S, 0)).ask.expect("renews 60 s before exp");
+    let last = T0 + 896 * S;
+    k.tick(at(last, 0));
+    assert_eq!((k.keeper().status(), k.usable(at(last, 0)).is_some()), (Status::Renewing, false));
+    // The page's clock steps back 15 days; the source answers with the same token.
+    let back = -15 * 1_440 * MIN;
+    k.tick(at(last, back));
+    let step = k.answered(at(last, back), ask, Ok(&raw));
+    assert_eq!(step.release, Some(Release::Ready), "15 days left by the page's clock");
+    assert_eq!(k.keeper().status(), Status::Fresh, "handed out, so fresh");
+}
+
 /// Issue D1: an `exp` in (0, 0.001) s decoded to `expires_at == 0` instead of `ExpInvalid`
 /// (`seconds > 0.0` let it through, `as Millis` truncated it to 0). Found by `decode_parts` in the
 /// Rust decoder, since removed; the judgement now lives in `token::times`, where it stays fixed.
