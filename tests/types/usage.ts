@@ -63,7 +63,9 @@ export async function app(): Promise<void> {
   } catch (error: unknown) {
     if (isConnectTokenError(error)) {
       const known: ConnectTokenErrorCode = error.code;
-      console.log(known, error.name === 'ConnectTokenError');
+      // createConnectAuth's own: the page's CSP forbids WebAssembly, or the module did not load.
+      const loading: ConnectTokenErrorCode[] = ['wasm-blocked', 'load-failed'];
+      console.log(known, loading, error.name === 'ConnectTokenError');
     }
   }
   const hook: ConnectAuthSnapshot = useConnectAuth(auth);
