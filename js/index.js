@@ -4,21 +4,32 @@
 // (connect_token_wasm.js: the .wasm gzipped, then base64), so it arrives in the app's own bundle:
 // no second request, nothing for a bundler to know. The browser decodes tokens but never verifies
 // them: your backend must.
-import init, { ConnectAuth, createConnectAuth as start } from './connect_token.js';
+import init, { ConnectAuth, createConnectAuth as createKeeper } from './connect_token.js';
 import packed from './connect_token_wasm.js';
 
 export { ConnectAuth };
 
-let loading;
+// Started when the app's bundle runs, not at the first createConnectAuth(): unpacking and compiling
+// then overlap the rest of the app's start-up.
+let loading = startLoading();
+
+/** The module loading; its failure is reported to createConnectAuth's callers, never unhandled. */
+function startLoading() {
+  const promise = load();
+  promise.catch(() => {});
+  return promise;
+}
 
 /** Loads the wasm (once) and starts a keeper. */
 export async function createConnectAuth(options) {
-  loading ??= load().catch((error) => {
+  loading ??= startLoading();
+  try {
+    await loading;
+  } catch (error) {
     if (error.code === 'load-failed') loading = undefined; // a later call tries again
     throw error; // wasm-blocked: every later call rejects the same way, at once
-  });
-  await loading;
-  return start(options);
+  }
+  return createKeeper(options);
 }
 
 /** Whether `value` is a ConnectTokenError (compares `name`, so it works across iframes; needs no wasm). */

@@ -42,9 +42,10 @@ window.csp = {
   },
   /** As start(), with DecompressionStream gone for the first call (an engine without it), back for the second. */
   async withoutDecompressionStream(pkg = 'pkg') {
-    const { createConnectAuth } = await import(`/${pkg}/index.js`);
+    // Gone before the package is imported: it starts loading when imported.
     const saved = globalThis.DecompressionStream;
     delete globalThis.DecompressionStream;
+    const { createConnectAuth } = await import(`/${pkg}/index.js`);
     const first = await attempt(createConnectAuth);
     globalThis.DecompressionStream = saved;
     const second = await attempt(createConnectAuth);
