@@ -297,7 +297,8 @@ struct Run {
     bounds: Vec<Millis>,
     /// Whether any token was observed.
     observed: bool,
-    /// The estimate came from a token without `iat` and no token with `iat` was accepted since.
+    /// The estimate came from a token without `iat` and no token with `iat` was judged since
+    /// (accepted, or refused as expired: its `iat` is a bound either way).
     no_iat_estimate: bool,
     /// Then the keeper trusts the page's wall clock, and takes the estimate from it again at every
     /// discontinuity it sees: the error of that estimate (true offset − estimate).
@@ -680,7 +681,9 @@ impl Run {
         }
         let k1 = estimate_ahead && !self.checks.fresh_accepted_when_estimate_ahead;
         let k6 = self.no_iat_estimate && !self.checks.fresh_accepted_after_no_iat_estimate;
-        if live && !refused_expired && judged.is_some_and(|j| j.is_ok_and(|d| d.issued_at.is_some())) {
+        // Any token with `iat` the keeper judged, accepted or refused as expired, ends an estimate
+        // taken from the page's clock: its `iat` bounds the issuer's clock (issue 19).
+        if live && judged.is_some_and(|j| j.is_ok_and(|d| d.issued_at.is_some())) {
             self.no_iat_estimate = false;
         }
         // A token minted just now, asked for and answered within MAX_OPTIMISM − 1 s, is never
