@@ -16,14 +16,12 @@ import { CHROMIUM_PATH, CHROMIUM_ARGS } from '../www/chromium.mjs';
 
 const bench = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(bench);
-const pkg = path.resolve(process.argv[2] ?? path.join(root, 'pkg'));
-const LOADS = Number(process.argv[3] ?? 15);
 const RTTS = [0, 100];
 const demoModules = path.join(root, 'www/demo/node_modules');
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 /** Builds bench/cold/<app>.js as the entry of a Vite 8 app, connect-token linked to `pkg`; returns its dist. */
-async function build(tmp, app) {
+async function build(tmp, app, pkg) {
   const dir = path.join(tmp, app);
   mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
   cpSync(path.join(bench, 'cold/index.html'), path.join(dir, 'index.html'));
@@ -83,7 +81,6 @@ async function load(browser, url, rtt) {
         created: mark('created'),
         wasm: wasm ? wasm.responseEnd : null,
         leaves: resource('/api/first').startTime,
-        marks: performance.getEntriesByType('mark').map((m) => `${m.name}@${m.startTime.toFixed(1)}`).join(' '),
       };
     });
   } finally {
@@ -91,38 +88,57 @@ async function load(browser, url, rtt) {
   }
 }
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'cold-start-'));
-try {
-  const dists = { ours: await build(tmp, 'ours'), plain: await build(tmp, 'plain') };
-  const { server, origin } = await serve(dists);
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  const results = {};
-  for (const rtt of RTTS) {
-    const runs = { ours: [], plain: [] };
-    // One warm-up of each (Chromium's own first start), then interleaved loads.
-    for (const app of ['ours', 'plain']) await load(browser, `${origin}/${app}/`, rtt);
-    for (let i = 0; i < LOADS; i++) {
-      for (const app of i % 2 ? ['plain', 'ours'] : ['ours', 'plain']) runs[app].push(await load(browser, `${origin}/${app}/`, rtt));
+/**
+ * Runs the comparison: `loads` fresh contexts per app and RTT, interleaved. Returns
+ * `{ loads, results: { [rtt]: { ours, plain, difference, min, max } }, lines }`, each app's figures
+ * the medians of its loads (ms after navigation start), `difference` the median of the per-pair
+ * differences of when the first authenticated request left, `lines` the printable report.
+ */
+export async function coldStart({ pkg = path.join(root, 'pkg'), loads = 15 } = {}) {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'cold-start-'));
+  try {
+    const dists = { ours: await build(tmp, 'ours', pkg), plain: await build(tmp, 'plain', pkg) };
+    const { server, origin } = await serve(dists);
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const results = {};
+    try {
+      for (const rtt of RTTS) {
+        const runs = { ours: [], plain: [] };
+        // One warm-up of each (Chromium's own first start), then interleaved loads.
+        for (const app of ['ours', 'plain']) await load(browser, `${origin}/${app}/`, rtt);
+        for (let i = 0; i < loads; i++) {
+          for (const app of i % 2 ? ['plain', 'ours'] : ['ours', 'plain']) runs[app].push(await load(browser, `${origin}/${app}/`, rtt));
+        }
+        const summary = (app) => Object.fromEntries(Object.keys(runs[app][0]).map((k) => [k, runs[app][0][k] === null ? null : median(runs[app].map((r) => r[k]))]));
+        const differences = runs.ours.map((r, i) => r.leaves - runs.plain[i].leaves);
+        results[rtt] = { ours: summary('ours'), plain: summary('plain'), difference: median(differences), min: Math.min(...differences), max: Math.max(...differences) };
+      }
+    } finally {
+      await browser.close();
+      server.close();
     }
-    const summary = (app) => Object.fromEntries(Object.keys(runs[app][0]).map((k) => [k, runs[app][0][k] === null ? null : median(runs[app].map((r) => r[k]))]));
-    const differences = runs.ours.map((r, i) => r.leaves - runs.plain[i].leaves);
-    results[rtt] = { ours: summary('ours'), plain: summary('plain'), difference: median(differences), min: Math.min(...differences), max: Math.max(...differences) };
+    return { loads, results, lines: report(loads, results, path.relative(root, pkg) || pkg) };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
-  await browser.close();
-  server.close();
-  const bundle = (dist) => readFileSync(path.join(dist, 'index.html'), 'utf8').length && dist;
-  bundle(dists.ours);
+}
+
+function report(loads, results, pkg) {
   const f = (x) => (x === null ? '—' : x.toFixed(1));
-  console.log(`Cold start: the first authenticated request, ms after navigation start (median of ${LOADS} fresh contexts per app, interleaved; package ${path.relative(root, pkg) || pkg})`);
+  const lines = [`Cold start: the first authenticated request, ms after navigation start (median of ${loads} fresh contexts per app, interleaved; package ${pkg})`];
   for (const rtt of RTTS) {
     const { ours, plain, difference, min, max } = results[rtt];
-    console.log(`\n  RTT ${rtt} ms: connect-token ${f(ours.leaves)} ms, minimal JS module ${f(plain.leaves)} ms: +${f(difference)} ms (median of pairs; ${f(min)} .. ${f(max)})`);
+    lines.push(`  RTT ${rtt} ms: connect-token ${f(ours.leaves)} ms, minimal JS module ${f(plain.leaves)} ms: +${f(difference)} ms (median of pairs; ${f(min)} .. ${f(max)})`);
     for (const [name, r] of [['connect-token', ours], ['minimal JS', plain]]) {
-      console.log(`    ${name.padEnd(14)} HTML ${f(r.html)}, scripts ${f(r.scripts)}${r.wasm ? `, .wasm ${f(r.wasm)}` : ''}, app code starts ${f(r.appStart)}, ready ${f(r.created)} (+${f(r.created - r.appStart)}), request leaves ${f(r.leaves)} (+${f(r.leaves - r.created)})`);
+      lines.push(`    ${name.padEnd(14)} HTML ${f(r.html)}, scripts ${f(r.scripts)}${r.wasm ? `, .wasm ${f(r.wasm)}` : ''}, app code starts ${f(r.appStart)}, ready ${f(r.created)} (+${f(r.created - r.appStart)}), request leaves ${f(r.leaves)} (+${f(r.leaves - r.created)})`);
     }
   }
+  return lines;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { results, lines } = await coldStart({ pkg: path.resolve(process.argv[2] ?? path.join(root, 'pkg')), loads: Number(process.argv[3] ?? 15) });
+  console.log(lines.join('\n'));
   mkdirSync(path.join(bench, '.out'), { recursive: true });
-  writeFileSync(path.join(bench, '.out/cold-start.json'), JSON.stringify({ pkg, loads: LOADS, results }, null, 2));
-} finally {
-  rmSync(tmp, { recursive: true, force: true });
+  writeFileSync(path.join(bench, '.out/cold-start.json'), JSON.stringify(results, null, 2));
 }

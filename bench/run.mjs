@@ -15,6 +15,7 @@ import { markdown, BEFORE_RUST } from './lib/report.mjs';
 import { crateBreakdown } from './lib/crates.mjs';
 import { bundleSizes } from '../www/size/measure.mjs';
 import { measure } from './lib/measure.mjs';
+import { coldStart } from './cold-start.mjs';
 import { CHROMIUM_PATH, CHROMIUM_ARGS } from '../www/chromium.mjs';
 
 const bench = dirname(fileURLToPath(import.meta.url));
@@ -95,27 +96,6 @@ async function openPage(browser, url, { clockAt } = {}) {
   return { page, context, errors };
 }
 
-async function coldStarts(browser, origin, rounds) {
-  const runs = [];
-  for (let i = 0; i < rounds; i++) {
-    const { page, context } = await openPage(browser, `${origin}/bench/pages/cold.html`);
-    runs.push(await page.evaluate(() => window.cold()));
-    await context.close();
-  }
-  const pick = (key) => median(runs.map((run) => run[key]));
-  return {
-    rounds,
-    jsImport: pick('jsImport'),
-    create: pick('create'),
-    firstToken: pick('firstToken'),
-    warmCreate: pick('warmCreate'),
-    warmFirstToken: pick('warmFirstToken'),
-    wasmFetch: pick('wasmFetch'),
-    wasmBytes: runs[0].wasmBytes,
-    runs,
-  };
-}
-
 async function session(browser, origin, { streams, ttl, lifetimes, latency, step }) {
   const { page, context, errors } = await openPage(browser, `${origin}/bench/pages/session.html`, { clockAt: Date.UTC(2026, 0, 5, 9) });
   // Stop the clock from following real time: from here on only runFor moves it.
@@ -160,7 +140,7 @@ if (crates.skipped) log(`   skipped: ${crates.skipped}`);
 
 const token = mint(1764000000, 900);
 const claimsBytes = Buffer.from(token.split('.')[1], 'base64url').length;
-const P = QUICK ? { perRound: 2000, rounds: 3, renewals: 300, cold: 3 } : { perRound: 20000, rounds: 11, renewals: 2000, cold: 10 };
+const P = QUICK ? { perRound: 2000, rounds: 3, renewals: 300, cold: 3 } : { perRound: 20000, rounds: 11, renewals: 2000, cold: 15 };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const server = await serve(root);
@@ -192,7 +172,7 @@ try {
     await context.close();
   }
   log('5/6 cold start');
-  cold = await coldStarts(browser, server.origin, P.cold);
+  cold = await coldStart({ pkg: join(root, 'pkg'), loads: P.cold });
   log('6/6 host calls');
   const configs = [
     { streams: 1, ttl: 60, lifetimes: 20, latency: 100, step: 10_000 },
@@ -236,7 +216,6 @@ overhead.budgetRatios = RATIO_BUDGETS.map((b) => ({
 }));
 // createConnectAuth() is the wasm's fetch, its compile and instantiation, and a keeper's start
 // (which a warm createConnectAuth() times alone).
-cold.compileInstantiate = cold.create - cold.wasmFetch - cold.warmCreate;
 const q = overhead.ratios;
 const added = overhead.added;
 renewal.added = {
@@ -350,9 +329,7 @@ for (const name of ['oursRenewal', 'oursHeld', 'jwtDecodeRenewal', 'jsHeld']) {
   lines.push(`  ${pad(name, 18)} ${pad(Math.round(r.median) + ' ns', 10)} (CPU ${Math.round(r.cpu)})`);
 }
 lines.push(`  a renewal's answer accepted, over handing out the held token: ${Math.round(renewal.added.oursCpu)} ns CPU (wall ${Math.round(renewal.added.oursWall)}); hand-rolled with jwt-decode: ${Math.round(renewal.added.jwtDecodeCpu)} ns CPU`);
-lines.push('', `Cold start (median of ${cold.rounds} fresh pages)`);
-lines.push(`  JS import ${cold.jsImport.toFixed(1)} ms, wasm fetch ${cold.wasmFetch.toFixed(1)} ms, compile + instantiate ${cold.compileInstantiate.toFixed(1)} ms, first token ${(cold.firstToken - cold.create).toFixed(1)} ms after`);
-lines.push(`  createConnectAuth() → resolved: ${cold.create.toFixed(1)} ms; → first token: ${cold.firstToken.toFixed(1)} ms; warm (wasm loaded): ${cold.warmCreate.toFixed(2)} / ${cold.warmFirstToken.toFixed(2)} ms`);
+lines.push('', ...cold.lines);
 lines.push('', 'Host calls (fake clock; host answers after 100 ms)');
 for (const s of sessions) {
   lines.push(`  ${pad(s.streams + ' streams', 11)} TTL ${pad(s.ttl + ' s', 6)} × ${s.lifetimes}: ${pad(s.hostCalls + ' calls', 10)} minimum ${pad(s.minimumCalls.toFixed(2), 6)} ratio ${s.ratio.toFixed(3)}; ${s.requests} requests, waited: ${s.waitedStartup} at start, ${s.waitedSteady} steady; expired sent ${s.expiredSent}`);
