@@ -69,7 +69,6 @@ async function sizes() {
   const rows = [];
   for (const app of APPS) {
     const [vite, webpack] = app.ours ? await bundleSizes(app.file) : await bundleSizes(join(bench, 'apps', app.file), { resolveFrom: bench });
-    if (app.ours && !(vite.wasm && webpack.wasm)) throw new Error('connect-token: a bundler emitted no .wasm');
     rows.push({
       name: app.name,
       part: Boolean(app.part),
@@ -226,7 +225,15 @@ renewal.added = {
 };
 const worst = Math.max(ours.vite.total, ours.webpack.total);
 const sizeValue = `Vite ${ours.vite.total.toLocaleString('en-US')} B, webpack 5 ${ours.webpack.total.toLocaleString('en-US')} B`;
+// The first authenticated request of a bundled app, after a minimal plain-JS module's (issue 18).
+const COLD_BUDGETS = { 0: 25, 100: 30 };
+const coldBudgets = Object.entries(COLD_BUDGETS).map(([rtt, max]) => ({
+  name: `cold start, RTT ${rtt} ms: the first request leaves ≤ ${max} ms after a minimal JS module's`,
+  value: `+${cold.results[rtt].difference.toFixed(1)} ms (median of ${cold.loads} pairs)`,
+  met: cold.results[rtt].difference <= max,
+}));
 const budgets = [
+  ...coldBudgets,
   {
     name: `size, CI gate (scripts/size.sh): ≤ 40 KiB (${SIZE.ciGate.toLocaleString('en-US')} B) via Vite and webpack 5`,
     value: sizeValue,
@@ -303,9 +310,9 @@ await server.close();
 const pad = (text, width) => String(text).padEnd(width);
 const lines = [];
 lines.push(`connect-token benchmarks — ${info.nproc} cores, ${info.cpu}, Chromium ${chromiumVersion}, load ${load.start.join(' ')} → ${load.end.join(' ')}${QUICK ? ' (QUICK: small counts)' : ''}`);
-lines.push('', 'Size (one-line app bundled for production by Vite / webpack 5; JS min+gzip -9 + wasm gzip -9; 1 KB = 1000 B)');
+lines.push('', 'Size (one-line app bundled for production by Vite / webpack 5; every file, min+gzip -9; 1 KB = 1000 B)');
 for (const row of size) {
-  const one = (b) => `${pad((b.total / KB).toFixed(1) + ' KB', 9)}${b.wasm ? ` (JS ${(b.js / KB).toFixed(1)} + wasm ${(b.wasm / KB).toFixed(1)})` : ''}`;
+  const one = (b) => `${pad((b.total / KB).toFixed(1) + ' KB', 9)}${b.wasm ? ` (JS ${(b.js / KB).toFixed(1)} + wasm ${(b.wasm / KB).toFixed(1)})` : b.carried ? ` (wasm in the JS: ${(b.carried / KB).toFixed(1)})` : ''}`;
   lines.push(`  ${pad(row.name + (row.part ? ' (alone)' : ''), 28)} Vite ${pad(one(row.vite), 32)} webpack ${one(row.webpack)}`);
 }
 lines.push(`  connect-token: Vite ${ours.vite.total} B, webpack 5 ${ours.webpack.total} B; CI gate ${SIZE.ciGate} B, target ${SIZE.target} B`);

@@ -97,13 +97,12 @@ export function chartHtml(results) {
     ],
   });
   const coldPanel = panel({
-    title: `Cold start, ms (median of ${cold.rounds} fresh pages)`,
+    title: `Cold start: the first authenticated request leaves, ms (median of ${cold.loads} fresh contexts)`,
     unit: 'ms',
-    bars: [
-      { label: 'createConnectAuth() resolved', parts: [{ value: cold.create, color: OURS }] },
-      { label: 'first token', parts: [{ value: cold.firstToken, color: OURS }] },
-      { label: 'warm: first token', parts: [{ value: cold.warmFirstToken, color: OURS_LIGHT }], note: `${cold.warmFirstToken.toFixed(2)} ms` },
-    ],
+    bars: [0, 100].flatMap((rtt) => [
+      { label: `connect-token, RTT ${rtt} ms`, parts: [{ value: cold.results[rtt].ours.leaves, color: OURS }] },
+      { label: `minimal JS module, RTT ${rtt} ms`, parts: [{ value: cold.results[rtt].plain.leaves, color: OTHER }] },
+    ]),
   });
   const hostPanel = panel({
     title: 'Host calls ÷ minimum possible (and waiting requests)',

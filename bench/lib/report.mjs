@@ -86,7 +86,7 @@ export function markdown(r) {
     '',
     'What an app pays, measured as the issue asks and as CI checks it (`scripts/size.sh`, `www/size/measure.mjs`): a one-line ' +
       `app bundled for production by ${bundlers}, with no configuration for the package; the figure is the emitted JS ` +
-      'minified (by each bundler) and `gzip -9`, plus the emitted `.wasm` `gzip -9` (the app fetches all of it). ' +
+      'minified (by each bundler) and `gzip -9`, plus any emitted `.wasm` `gzip -9` (the app fetches all of it; connect-token emits none). ' +
       'connect-token\'s app is `www/size/app.js`, the one CI measures; the other libraries\' apps are in `bench/apps/`, each ' +
       'importing the library\'s main entry and making one authenticated call, bundled the same way. ' +
       'Here 1 KB = 1,000 B and 1 KiB = 1,024 B.',
@@ -96,8 +96,8 @@ export function markdown(r) {
     ...size.map((row) =>
       `| ${row.name}${row.part ? ' (alone)' : ''} | ${Object.entries(row.versions).map(([n, v]) => `${n} ${v}`).join(', ')} | ${cell(row.vite)} | ${cell(row.webpack)} |`),
     '',
-    `connect-token: **${bytes(ours.vite.total)} B via Vite, ${bytes(ours.webpack.total)} B via webpack 5**; the wasm ` +
-      `(${bytes(ours.vite.wasmRaw)} B raw, ${bytes(ours.vite.wasm)} B gzipped) is ${Math.round((100 * ours.vite.wasm) / ours.vite.total)} % of it. ` +
+    `connect-token: **${bytes(ours.vite.total)} B via Vite, ${bytes(ours.webpack.total)} B via webpack 5**, every file the app downloads; the wasm, ` +
+      `carried inside the JS as base64 of its zopfli gzip (that text alone gzips to ${bytes(ours.vite.carried)} B), is ${Math.round((100 * ours.vite.carried) / ours.vite.total)} % of it. ` +
       `CI's gate is 40 KiB = ${bytes(gate.ciGate)} B (${Math.max(ours.vite.total, ours.webpack.total) <= gate.ciGate ? 'met' : '**not met**'}, ${bytes(Math.abs(gate.ciGate - Math.max(ours.vite.total, ours.webpack.total)))} B ${Math.max(ours.vite.total, ours.webpack.total) <= gate.ciGate ? 'under' : 'over'}). ` +
       `The target of 32 KB = ${bytes(gate.target)} B is ${Math.max(ours.vite.total, ours.webpack.total) <= gate.target ? 'met' : `**not met**: ${bytes(Math.max(ours.vite.total, ours.webpack.total) - gate.target)} B over`}. ` +
       `Files emitted: Vite ${ours.vite.files.map((f) => `\`${f.file}\` ${bytes(f.bytes)} B (gzip ${bytes(f.gzip)})`).join(', ')}; ` +
