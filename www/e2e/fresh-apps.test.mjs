@@ -73,7 +73,7 @@ const APPS = {
   },
   // esbuild as its README shows it; --jsx=automatic is for the app's JSX (React 17+'s runtime).
   esbuild: {
-    files: [['src', 'src'], ['esbuild/index.html', 'dist/index.html']],
+    files: [['src', 'src'], ['page/index.html', 'dist/index.html']],
     modules: RUNNERS_MODULES,
     toolchain: ['react', 'react-dom', 'esbuild'],
     versionOf: 'esbuild',
@@ -83,7 +83,7 @@ const APPS = {
   },
   // Rollup with only @rollup/plugin-node-resolve: no CommonJS or JSX plugin, so the plain app.
   rollup: {
-    files: [['plain/main.js', 'main.js'], ['rollup/index.html', 'dist/index.html']],
+    files: [['plain/main.js', 'main.js'], ['page/index.html', 'dist/index.html']],
     modules: RUNNERS_MODULES,
     toolchain: ['rollup', '@rollup/plugin-node-resolve'],
     versionOf: 'rollup',
