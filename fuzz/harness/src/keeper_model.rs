@@ -729,12 +729,10 @@ impl Run {
         let Some(decoded) = judged else { return };
         let issuer_now = self.issuer_now();
         let true_offset = issuer_now - self.page_now;
-        let error = match decoded.issued_at {
-            Some(iat) if iat < decoded.expires_at || !self.observed => Some(issuer_now - iat),
-            Some(_) => None,
-            // Without iat, the first token makes the page's clock the estimate (`wall_error`).
-            None => None,
-        };
+        // Every token's iat bounds the issuer's clock, whether the keeper accepts the token or
+        // refuses it as expired (issue 19; an iat equal to exp included). Without iat, the first
+        // token makes the page's clock the estimate (`wall_error`).
+        let error = decoded.issued_at.map(|iat| issuer_now - iat);
         if decoded.issued_at.is_none() && !self.observed {
             self.no_iat_estimate = true;
             self.wall_error = true_offset;
