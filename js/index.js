@@ -67,7 +67,7 @@ function unpack(base64) {
   const zlib = globalThis.process?.getBuiltinModule?.('node:zlib');
   if (zlib) return zlib.gunzipSync(globalThis.process.getBuiltinModule('node:buffer').Buffer.from(base64, 'base64'));
   const gzip = Uint8Array.fromBase64 ? Uint8Array.fromBase64(base64) : Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  const wasm = new Blob([gzip]).stream().pipeThrough(new DecompressionStream('gzip'));
+  const wasm = new Response(gzip).body.pipeThrough(new DecompressionStream('gzip')); // a Blob's stream would read back through the browser process
   return new Response(wasm, { headers: { 'Content-Type': 'application/wasm' } });
 }
 
