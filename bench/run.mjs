@@ -139,7 +139,7 @@ if (crates.skipped) log(`   skipped: ${crates.skipped}`);
 
 const token = mint(1764000000, 900);
 const claimsBytes = Buffer.from(token.split('.')[1], 'base64url').length;
-const P = QUICK ? { perRound: 2000, rounds: 3, renewals: 300, cold: 3 } : { perRound: 20000, rounds: 11, renewals: 2000, cold: 15 };
+const P = QUICK ? { perRound: 2000, rounds: 3, renewals: 300, cold: 3 } : { perRound: 20000, rounds: 11, renewals: 2000, cold: 31 };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const server = await serve(root);

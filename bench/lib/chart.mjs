@@ -97,7 +97,7 @@ export function chartHtml(results) {
     ],
   });
   const coldPanel = panel({
-    title: `Cold start: the first authenticated request leaves, ms (median of ${cold.loads} fresh contexts)`,
+    title: `Cold start: first authenticated request leaves, ms (median of ${cold.loads})`,
     unit: 'ms',
     bars: [0, 100].flatMap((rtt) => [
       { label: `connect-token, RTT ${rtt} ms`, parts: [{ value: cold.results[rtt].ours.leaves, color: OURS }] },

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 export const TWIGGY_HOW = '`cargo install twiggy` (then run bench/run.sh again)';
 
@@ -135,7 +136,9 @@ export function crateBreakdown(root, { log = () => {} } = {}) {
     }).filter((g) => g.items);
     const clean = (name) => name.replace(/\[[0-9a-f]{16}\]/g, '').replace(/::h[0-9a-f]{16}$/, '');
     const top = counted.slice().sort((a, b) => b.bytes - a.bytes).slice(0, 20).map((e) => ({ name: clean(e.name), bytes: e.bytes, group: e.group }));
-    const shipped = statSync(join(root, 'pkg', 'connect_token_bg.wasm')).size;
+    // The shipped wasm travels in pkg/connect_token_wasm.js as base64 of its gzip.
+    const carried = readFileSync(join(root, 'pkg', 'connect_token_wasm.js'), 'utf8').match(/'([A-Za-z0-9+/=]+)'/)[1];
+    const shipped = gunzipSync(Buffer.from(carried, 'base64')).length;
     return {
       twiggy: version,
       wasmOptFlags: [...flags, '-g'],

@@ -7,6 +7,8 @@ const bytes = (value) => value.toLocaleString('en-US');
 const pct = (part, whole) => `${((100 * part) / whole).toFixed(1)} %`;
 
 /** The package before the binding moved from JavaScript into Rust, measured then with esbuild. */
+/** The cold start of the package before the module moved into the JS (bench/cold-start.mjs on that package). */
+export const COLD_BEFORE = { commit: '0845db2', date: '2026-12-07', loopback: 25.8, rtt100: 131.1 };
 export const BEFORE_RUST = { commit: '826afb5', total: 15_765, method: 'esbuild bundle+minify of the entry, JS min+gzip -9 plus wasm gzip -9' };
 
 /**
@@ -277,6 +279,14 @@ export function markdown(r) {
     '|---|---:|---:|---:|',
     ...coldRow(0),
     ...coldRow(100),
+    '',
+    `Before the module moved into the JavaScript (${COLD_BEFORE.commit}: a \`.wasm\` asset fetched after the JS ran), the same bench ` +
+      `on the same machine (${COLD_BEFORE.date}) gave +${COLD_BEFORE.loopback} ms at loopback and +${COLD_BEFORE.rtt100} ms at 100 ms RTT: ` +
+      'the second request cost a round trip. What is left is main-thread time for the module: in an instrumented copy, the glue\'s ' +
+      'evaluation 6-10 ms, setting up the unpacking 2-3 ms, inflating, compiling and instantiating 6-11 ms (streaming, partly ' +
+      'off the main thread), the keeper\'s start 8-10 ms, of which 5-6 ms is V8 compiling each wasm function at its first call ' +
+      '(with `--no-wasm-lazy-compilation` the start takes 3 ms but instantiating 26-29 ms), and the first request 3-5 ms. ' +
+      'Medians move by ±4 ms between runs.',
     '',
   );
 
