@@ -15,8 +15,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { startDriver, Session } from './webdriver.mjs';
-import { selectedEngines } from './engines.mjs';
+import { selectedEngines, startSession } from './engines.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const POLICIES = {
@@ -54,18 +53,13 @@ after(() => server?.close());
 
 for (const engine of selectedEngines()) {
   describe(`${engine.name}: ${engine.engine}`, () => {
-    let driver;
+    let opened;
     let session;
     before(async () => {
-      assert.deepEqual(engine.missing, [], `${engine.name} is not installed here (scripts/setup.sh installs it)`);
-      driver = await startDriver(engine.driver);
-      session = await Session.create(driver.url, engine.capabilities);
-      await session.setScriptTimeout(30_000);
+      opened = await startSession(engine, 30_000);
+      session = opened.session;
     });
-    after(async () => {
-      await session?.close();
-      driver?.stop();
-    });
+    after(() => opened?.close());
 
     /** Opens the page under `csp` and runs window.csp[method](pkg) in it. */
     async function inPage(csp, method, pkg) {

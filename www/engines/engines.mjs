@@ -1,6 +1,7 @@
 // The three browser engines Connect apps run in, as this machine has them (Debian's packages and
 // crates.io; scripts/setup.sh installs them): how to start each one's WebDriver and what to ask it.
 import { existsSync } from 'node:fs';
+import { startDriver, Session } from './webdriver.mjs';
 
 const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 const GECKODRIVER = process.env.GECKODRIVER || `${process.env.HOME}/.cargo/bin/geckodriver`;
@@ -41,4 +42,27 @@ export function selectedEngines() {
     if (!engine) throw new Error(`ENGINES: unknown engine ${name}; the engines are ${Object.keys(ENGINES).join(', ')}`);
     return { name, ...engine, missing: engine.needs.filter((file) => !existsSync(file)) };
   });
+}
+
+/**
+ * Starts `engine`'s WebDriver and one session on it, whose scripts may run `scriptTimeoutMs`;
+ * `close()` ends both. Fails at once, saying so, if the engine is not installed here.
+ */
+export async function startSession(engine, scriptTimeoutMs) {
+  if (engine.missing.length) throw new Error(`${engine.name} is not installed here (scripts/setup.sh installs it): no ${engine.missing.join(', ')}`);
+  const driver = await startDriver(engine.driver);
+  try {
+    const session = await Session.create(driver.url, engine.capabilities);
+    await session.setScriptTimeout(scriptTimeoutMs);
+    return {
+      session,
+      async close() {
+        await session.close().catch(() => {});
+        driver.stop();
+      },
+    };
+  } catch (error) {
+    driver.stop();
+    throw error;
+  }
 }

@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startWorld } from '../sim/servers.js';
-import { startDriver, Session } from './webdriver.mjs';
-import { selectedEngines } from './engines.mjs';
+import { selectedEngines, startSession } from './engines.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TTL_SECONDS = 10; // renewed 5 s before exp: the 60 s margin is clamped to half the lifetime
@@ -49,20 +48,15 @@ async function fetchIn(session, url, init) {
 
 for (const engine of selectedEngines()) {
   describe(`${engine.name}: ${engine.engine}`, () => {
-    let driver;
+    let opened;
     let session;
 
     before(async () => {
-      assert.deepEqual(engine.missing, [], `${engine.name} is not installed here (scripts/setup.sh installs it)`);
-      driver = await startDriver(engine.driver);
-      session = await Session.create(driver.url, engine.capabilities);
-      await session.setScriptTimeout(SESSION_MS + 20_000);
+      opened = await startSession(engine, SESSION_MS + 20_000);
+      session = opened.session;
       console.log(`# ${engine.name}: ${session.browser}`);
     });
-    after(async () => {
-      await session?.close();
-      driver?.stop();
-    });
+    after(() => opened?.close());
 
     /** A new host page with the plain add-on in its iframe, the keeper started; the world reset first. */
     async function open({ host, form } = {}) {
