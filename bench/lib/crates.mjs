@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import os from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { pkgWasmText } from '../../www/size/measure.mjs';
 
 export const TWIGGY_HOW = '`cargo install twiggy` (then run bench/run.sh again)';
 
@@ -137,8 +138,7 @@ export function crateBreakdown(root, { log = () => {} } = {}) {
     const clean = (name) => name.replace(/\[[0-9a-f]{16}\]/g, '').replace(/::h[0-9a-f]{16}$/, '');
     const top = counted.slice().sort((a, b) => b.bytes - a.bytes).slice(0, 20).map((e) => ({ name: clean(e.name), bytes: e.bytes, group: e.group }));
     // The shipped wasm travels in pkg/connect_token_wasm.js as base64 of its gzip.
-    const carried = readFileSync(join(root, 'pkg', 'connect_token_wasm.js'), 'utf8').match(/'([A-Za-z0-9+/=]+)'/)[1];
-    const shipped = gunzipSync(Buffer.from(carried, 'base64')).length;
+    const shipped = gunzipSync(Buffer.from(pkgWasmText(join(root, 'pkg')), 'base64')).length;
     return {
       twiggy: version,
       wasmOptFlags: [...flags, '-g'],

@@ -17,8 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startWorld, tokenHash } from '../sim/servers.js';
 import { CHROMIUM_PATH, CHROMIUM_ARGS } from '../chromium.mjs';
+import { pkgWasmText } from '../size/measure.mjs';
 
-export { tokenHash };
+export { tokenHash, pkgWasmText };
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(HERE, '../..');
@@ -53,17 +54,6 @@ export const MAIN_APP = (() => {
 export function sessionMs(plainMinutes, demoMinutes) {
   const scale = Number(process.env.E2E_SESSION_SCALE || 1);
   return Math.round((MAIN_APP === 'plain' ? plainMinutes : demoMinutes) * 60_000 * scale);
-}
-
-/**
- * The wasm module as pkg/ carries it: the base64 text in connect_token_wasm.js (the .wasm gzipped,
- * then base64; scripts/pack-wasm.mjs). A bundle that holds this text holds pkg/'s module.
- */
-export function pkgWasmText() {
-  const source = readFileSync(path.join(PKG_DIR, 'connect_token_wasm.js'), 'utf8');
-  const text = source.match(/export default '([A-Za-z0-9+/=]+)'/)?.[1];
-  if (!text) throw new Error(`${PKG_DIR}/connect_token_wasm.js does not hold the module`);
-  return text;
 }
 
 /**
