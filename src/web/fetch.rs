@@ -73,11 +73,11 @@ pub struct AuthFetch {
     keeper: Rc<BrowserKeeper>,
     sender: Sender,
     names: Names,
-    /// `(replayable, token, input, authed, signal, wall, mono, response) => response, or the
-    /// replay's promise`, all but the response bound per request ([`Sent`] and when it left).
+    /// `(replayable, token, input, authed, wall, mono, response) => response, or the replay's
+    /// promise`, all but the response bound per request ([`Sent`] and when it left).
     after_send: OnceCell<Function>,
-    /// `(replayable, token, input, authed, signal, body) => the response's promise`: a `Request`'s
-    /// body read, it is sent in the init ([`AuthFetch::send`]).
+    /// `(replayable, token, input, authed, body) => the response's promise`: a `Request`'s body
+    /// read, it is sent in the init ([`AuthFetch::send`]).
     after_body: OnceCell<Function>,
 }
 
@@ -103,21 +103,21 @@ impl AuthFetch {
         let fetch =
             Rc::new(AuthFetch { keeper, sender, names, after_send: OnceCell::new(), after_body: OnceCell::new() });
         let weak = Rc::downgrade(&fetch);
-        type Handler = dyn FnMut(bool, JsString, JsValue, JsValue, JsValue, f64, f64, JsValue) -> JsValue;
+        type Handler = dyn FnMut(bool, JsString, JsValue, JsValue, f64, f64, JsValue) -> JsValue;
         let after_send = Closure::<Handler>::new(
-            move |replayable, token, input, authed: JsValue, signal, wall: f64, mono: f64, response| {
+            move |replayable, token, input, authed: JsValue, wall: f64, mono: f64, response| {
                 let Some(fetch) = weak.upgrade() else { return response };
-                let sent = Sent { replayable, token, input, authed: authed.unchecked_into(), signal };
+                let sent = Sent { replayable, token, input, authed: authed.unchecked_into() };
                 fetch.after_send(sent, Now { wall: wall as Millis, mono: mono as Millis }, response)
             },
         );
         let _ = fetch.after_send.set(after_send.into_js_value().unchecked_into());
         let weak = Rc::downgrade(&fetch);
-        type BodyHandler = dyn FnMut(bool, JsString, JsValue, JsValue, JsValue, JsValue) -> JsValue;
+        type BodyHandler = dyn FnMut(bool, JsString, JsValue, JsValue, JsValue) -> JsValue;
         let after_body =
-            Closure::<BodyHandler>::new(move |replayable, token, input, authed: JsValue, signal, body: JsValue| {
+            Closure::<BodyHandler>::new(move |replayable, token, input, authed: JsValue, body: JsValue| {
                 let Some(fetch) = weak.upgrade() else { return JsValue::UNDEFINED };
-                let sent = Sent { replayable, token, input, authed: authed.unchecked_into(), signal };
+                let sent = Sent { replayable, token, input, authed: authed.unchecked_into() };
                 // The Request had a body if reading it used it up; one without stays as it was.
                 if sent.input.unchecked_ref::<Request>().body_used() {
                     sent.authed.set_body(&body);
@@ -145,8 +145,9 @@ impl AuthFetch {
         if has_init && !init.is_object() && !init.is_function() {
             return Ok(self.sender.send(input, init));
         }
-        let request = if input.is_string() { None } else { input.dyn_ref::<Request>() };
-        let url = match (input.as_string(), request) {
+        let text = input.as_string();
+        let request = if text.is_some() { None } else { input.dyn_ref::<Request>() };
+        let url = match (text, request) {
             (Some(url), _) => url,
             (None, Some(request)) => request.url(),
             (None, None) => js::string_of(input)?.into(),
@@ -159,15 +160,17 @@ impl AuthFetch {
         let Some(outgoing) = self.outgoing(input, init, has_init, request)? else {
             return Ok(self.sender.send(input, init)); // the caller's own Authorization, or headers fetch refuses
         };
-        let body_to_read = outgoing.body_to_read(self.sender.retry_unauthorized);
-        if let Some((token, header)) = &usable {
-            return self.send(outgoing.authed(self, token, header)?, body_to_read, at);
+        let body_to_read = outgoing.body_to_read(request, self.sender.retry_unauthorized);
+        if let Some((token, header)) = usable {
+            return self.send(outgoing.authed(self, token, &header)?, body_to_read, at);
         }
         // Only a caller that must wait for a renewal gets here.
         let this = self.clone();
         Ok(future_to_promise(async move {
-            let token = this.keeper.clone().current(outgoing.signal.clone(), true).await?;
-            let sent = outgoing.authed(&this, &token, &this.keeper.header(&token))?;
+            let signal = signal_of(&outgoing.init, &outgoing.input);
+            let token = this.keeper.clone().current(signal, true).await?;
+            let header = this.keeper.header(&token);
+            let sent = outgoing.authed(&this, token, &header)?;
             JsFuture::from(this.send(sent, body_to_read, now())?).await
         }))
     }
@@ -180,12 +183,12 @@ impl AuthFetch {
         };
         let read = request.array_buffer()?;
         let replayable = JsValue::from(sent.replayable);
-        let bound = after_body.bind5(&JsValue::NULL, &replayable, &sent.token, &sent.input, &sent.authed, &sent.signal);
+        let bound = after_body.bind4(&JsValue::NULL, &replayable, &sent.token, &sent.input, &sent.authed);
         Ok(js::then(&read, bound.as_ref()))
     }
 
     /// What goes out, read from the caller's arguments: their headers (`None` if they carry their
-    /// own `Authorization` or cannot be read), body and signal.
+    /// own `Authorization` or cannot be read) and body.
     fn outgoing(
         &self,
         input: &JsValue,
@@ -218,12 +221,7 @@ impl AuthFetch {
                 return Ok(None); // never over the caller's own
             }
         }
-        let (body, signal) = if has_init { (copy.body(), copy.signal()) } else { Default::default() };
-        let signal = match signal.is_undefined() {
-            true => None,
-            false => signal.dyn_into::<AbortSignal>().ok(),
-        };
-        let signal = signal.or_else(|| request.map(Request::signal));
+        let body = if has_init { copy.body() } else { JsValue::UNDEFINED };
         let body = if !body.is_null() && !body.is_undefined() {
             if body.has_type::<ReadableStream>() {
                 Body::Stream
@@ -237,7 +235,7 @@ impl AuthFetch {
         } else {
             Body::Empty
         };
-        Ok(Some(Outgoing { input: input.clone(), init: copy, headers, body, signal }))
+        Ok(Some(Outgoing { input: input.clone(), init: copy, headers, body }))
     }
 
     /// Whether the caller's headers are a plain object (a record of names and values, as `fetch`
@@ -282,8 +280,8 @@ impl AuthFetch {
     /// Sends the request again with a new token after a 401 (the core said to replay it).
     async fn replay(self: Rc<Self>, response: JsValue, sent: Sent) -> Result<JsValue, JsValue> {
         let keeper = &self.keeper;
-        let Sent { token, signal, input, authed, .. } = sent;
-        let signal = signal.dyn_into::<AbortSignal>().ok();
+        let Sent { token, input, authed, .. } = sent;
+        let signal = signal_of(&authed, &input);
         keeper.force(Some(&token));
         let next = match keeper.clone().current(signal.clone(), true).await {
             Ok(next) => next,
@@ -308,7 +306,12 @@ struct Outgoing {
     /// The caller's headers (the init's, else the `Request`'s), copied: the token is added here.
     headers: OwnHeaders,
     body: Body,
-    signal: Option<AbortSignal>,
+}
+
+/// The caller's `AbortSignal`: their init's (`init` is its copy), else their `Request`'s.
+fn signal_of(init: &Init, input: &JsValue) -> Option<AbortSignal> {
+    let signal = init.signal().dyn_into::<AbortSignal>().ok();
+    signal.or_else(|| input.dyn_ref::<Request>().map(Request::signal))
 }
 
 impl Outgoing {
@@ -316,15 +319,16 @@ impl Outgoing {
     /// body, if a 401 to it may be replayed: the `Request`'s own properties stay in force and the
     /// body can be sent again (a `request.clone()` instead tees the body's stream: measured 60
     /// times slower).
-    fn body_to_read(&self, retry_unauthorized: bool) -> Option<Request> {
+    /// `request`: the input, if it is a `Request`.
+    fn body_to_read(&self, request: Option<&Request>, retry_unauthorized: bool) -> Option<Request> {
         let replayable = replayable(self.body, retry_unauthorized);
         // A body already read is fetch's to refuse (its own TypeError), as if we were not there.
-        let request = self.input.dyn_ref::<Request>().filter(|request| !request.body_used());
+        let request = request.filter(|request| !request.body_used());
         request.filter(|_| replayable && self.body == Body::InRequest).cloned()
     }
 
     /// The request with `token` (`header` its `Authorization` value).
-    fn authed(&self, fetch: &AuthFetch, token: &JsString, header: &JsString) -> Result<Sent, JsValue> {
+    fn authed(self, fetch: &AuthFetch, token: JsString, header: &JsString) -> Result<Sent, JsValue> {
         match &self.headers {
             OwnHeaders::Headers(headers) => {
                 js::set_header(headers, &fetch.names.authorization, header)?;
@@ -335,10 +339,8 @@ impl Outgoing {
                 self.init.set_headers(record);
             }
         }
-        let authed = self.init.clone();
         let replayable = replayable(self.body, fetch.sender.retry_unauthorized);
-        let signal = self.signal.as_ref().map_or(JsValue::UNDEFINED, JsValue::from);
-        Ok(Sent { replayable, token: token.clone(), input: self.input.clone(), authed, signal })
+        Ok(Sent { replayable, token, input: self.input, authed: self.init })
     }
 }
 
@@ -349,16 +351,7 @@ impl AuthFetch {
         let Some(after_send) = self.after_send.get() else { return promise };
         let (wall, mono) = (JsValue::from(at.wall as f64), JsValue::from(at.mono as f64));
         let replayable = JsValue::from(sent.replayable);
-        let bound = after_send.bind7(
-            &JsValue::NULL,
-            &replayable,
-            &sent.token,
-            &sent.input,
-            &sent.authed,
-            &sent.signal,
-            &wall,
-            &mono,
-        );
+        let bound = after_send.bind6(&JsValue::NULL, &replayable, &sent.token, &sent.input, &sent.authed, &wall, &mono);
         js::then(&promise, bound.as_ref())
     }
 }
@@ -379,10 +372,9 @@ struct Sent {
     token: JsString,
     /// The caller's input (a `Request` whose body was read: the init carries it).
     input: JsValue,
-    /// The init it was sent with (`{...init, headers}`, and the body of a `Request` input).
+    /// The init it was sent with (`{...init, headers}`, and the body of a `Request` input; the
+    /// caller's signal, if they gave one in their init).
     authed: Init,
-    /// The caller's `AbortSignal`, or `undefined`.
-    signal: JsValue,
 }
 
 #[wasm_bindgen]
