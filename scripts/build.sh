@@ -16,6 +16,7 @@ node_modules/.bin/wasm-opt $WASM_OPT_FLAGS --strip-debug --strip-producers --str
 # handles, so say `unknown`; and the .wasm's own declarations file is for nobody.
 sed -E -i '/^    readonly /s/\bany\b/unknown/g' "$out/$crate.d.ts"
 rm "$out/${crate}_bg.wasm.d.ts"
+node scripts/short-imports.mjs "$out"
 node scripts/pack-wasm.mjs "$out"
 cp -r js/index.js js/index.d.ts js/react js/testing js/package.json README.md LICENSE CHANGELOG.md "$out/"
 # CommonJS, for test runners that require() (Jest's default mode, create-react-app's Jest 27, which

@@ -1,0 +1,93 @@
+// Gives the wasm's imports short names, in the module and in wasm-bindgen's glue alike.
+//
+// wasm-bindgen names each import after the JS function it wraps plus a 16-digit hash
+// (`__wbg_headers_5fc0106c076eb731`), and every name is written twice: in the wasm's import section
+// and as a key of the glue's import object, which no bundler can shorten. The hashes are random
+// digits that gzip cannot squeeze. This renames each import to a short name (`a`, `b`, ... `aa`)
+// in both files, so the app downloads them once, briefly; the module and the glue stay as
+// wasm-bindgen made them otherwise. Run after wasm-opt (which keeps import names as they are).
+//   node scripts/short-imports.mjs <dir>     (rewrites <dir>/connect_token_bg.wasm and connect_token.js)
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const dir = process.argv[2];
+const wasmFile = path.join(dir, 'connect_token_bg.wasm');
+const glueFile = path.join(dir, 'connect_token.js');
+const wasm = readFileSync(wasmFile);
+
+/** Reads an unsigned LEB128 at `at`: [value, the offset after it]. */
+function leb(bytes, at) {
+  let value = 0;
+  for (let shift = 0; ; shift += 7) {
+    const byte = bytes[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) return [value, at];
+  }
+}
+function toLeb(value) {
+  const out = [];
+  do {
+    let byte = value % 128;
+    value = Math.floor(value / 128);
+    if (value) byte |= 0x80;
+    out.push(byte);
+  } while (value);
+  return Buffer.from(out);
+}
+const name = (text) => Buffer.concat([toLeb(Buffer.byteLength(text)), Buffer.from(text)]);
+/** The n-th short name: a..z, A..Z, then two letters. */
+const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const short = (n) => (n < LETTERS.length ? LETTERS[n] : short(Math.floor(n / LETTERS.length) - 1) + LETTERS[n % LETTERS.length]);
+
+// The module: header, then sections (id, size, contents); the import section is id 2.
+let at = 8;
+const parts = [wasm.subarray(0, 8)];
+const renamed = new Map(); // old field name → new
+let glueModule;
+while (at < wasm.length) {
+  const id = wasm[at];
+  const [size, start] = leb(wasm, at + 1);
+  const end = start + size;
+  if (id !== 2) {
+    parts.push(wasm.subarray(at, end));
+    at = end;
+    continue;
+  }
+  let [count, p] = leb(wasm, start);
+  const body = [toLeb(count)];
+  for (let i = 0; i < count; i++) {
+    const [moduleLength, m] = leb(wasm, p);
+    const module = wasm.subarray(m, m + moduleLength).toString();
+    const [fieldLength, f] = leb(wasm, m + moduleLength);
+    const field = wasm.subarray(f, f + fieldLength).toString();
+    // The import's kind and type: a function's type index, or a table/memory/global's limits.
+    const kind = wasm[f + fieldLength];
+    let q = f + fieldLength + 1;
+    if (kind === 0) q = leb(wasm, q)[1];
+    else throw new Error(`import ${module}.${field} is not a function (kind ${kind}): this script renames only functions`);
+    if (glueModule && glueModule !== module) throw new Error(`imports from two modules (${glueModule}, ${module})`);
+    glueModule = module;
+    const next = short(renamed.size);
+    renamed.set(field, next);
+    body.push(name('a'), name(next), wasm.subarray(f + fieldLength, q));
+    p = q;
+  }
+  if (p !== end) throw new Error('the import section has bytes after its last import');
+  const contents = Buffer.concat(body);
+  parts.push(Buffer.from([2]), toLeb(contents.length), contents);
+  at = end;
+}
+
+// The glue: `import0`'s keys (`__wbg_headers_5fc0106c076eb731: function(`) and the module's key.
+let glue = readFileSync(glueFile, 'utf8');
+for (const [from, to] of renamed) {
+  const key = new RegExp(`^(\\s+)${from}: function\\(`, 'm');
+  if (!key.test(glue)) throw new Error(`the glue has no import function ${from}`);
+  glue = glue.replace(key, `$1${to}: function(`);
+}
+const moduleKey = `"${glueModule}": import0,`;
+if (!glue.includes(moduleKey)) throw new Error(`the glue does not name the module ${glueModule}`);
+glue = glue.replace(moduleKey, '"a": import0,');
+writeFileSync(wasmFile, Buffer.concat(parts));
+writeFileSync(glueFile, glue);
+console.log(`short-imports: ${renamed.size} imports renamed`);
