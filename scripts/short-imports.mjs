@@ -1,11 +1,13 @@
-// Gives the wasm's imports short names, in the module and in wasm-bindgen's glue alike.
+// Gives the wasm's imports and exports short names, in the module and in wasm-bindgen's glue alike.
 //
 // wasm-bindgen names each import after the JS function it wraps plus a 16-digit hash
-// (`__wbg_headers_5fc0106c076eb731`), and every name is written twice: in the wasm's import section
-// and as a key of the glue's import object, which no bundler can shorten. The hashes are random
-// digits that gzip cannot squeeze. This renames each import to a short name (`a`, `b`, ... `aa`)
-// in both files, so the app downloads them once, briefly; the module and the glue stay as
-// wasm-bindgen made them otherwise. Run after wasm-opt (which keeps import names as they are).
+// (`__wbg_headers_5fc0106c076eb731`), and closures' exports the same way
+// (`wasm_bindgen__convert__closures_____invoke__h15bc9ef3dcc1acec`); every name is written twice:
+// in the wasm's import or export section and in the glue (a key of its import object, a `wasm.`
+// property), which no bundler can shorten. The hashes are random digits that gzip cannot squeeze.
+// This renames each import and each export the glue uses to a short name (`a`, `b`, ... `aa`) in
+// both files; the module and the glue stay as wasm-bindgen made them otherwise. Run after wasm-opt
+// (which keeps these names as they are).
 //   node scripts/short-imports.mjs <dir>     (rewrites <dir>/connect_token_bg.wasm and connect_token.js)
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -42,12 +44,35 @@ const short = (n) => (n < LETTERS.length ? LETTERS[n] : short(Math.floor(n / LET
 // The module: header, then sections (id, size, contents); the import section is id 2.
 let at = 8;
 const parts = [wasm.subarray(0, 8)];
-const renamed = new Map(); // old field name → new
+const renamed = new Map(); // old import name → new
+const exported = new Map(); // old export name → new
 let glueModule;
+let glue = readFileSync(glueFile, 'utf8');
+/** Whether the glue reads export `name` (`wasm.name`). */
+const usedExport = (name) => new RegExp(`\\bwasm\\.${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(glue);
 while (at < wasm.length) {
   const id = wasm[at];
   const [size, start] = leb(wasm, at + 1);
   const end = start + size;
+  if (id === 7) {
+    // Exports: a name, a kind byte and an index each.
+    let [count, p] = leb(wasm, start);
+    const body = [toLeb(count)];
+    for (let i = 0; i < count; i++) {
+      const [length, n] = leb(wasm, p);
+      const old = wasm.subarray(n, n + length).toString();
+      const q = leb(wasm, n + length + 1)[1];
+      const next = usedExport(old) ? short(exported.size) : old;
+      if (next !== old) exported.set(old, next);
+      body.push(name(next), wasm.subarray(n + length, q));
+      p = q;
+    }
+    if (p !== end) throw new Error('the export section has bytes after its last export');
+    const contents = Buffer.concat(body);
+    parts.push(Buffer.from([7]), toLeb(contents.length), contents);
+    at = end;
+    continue;
+  }
   if (id !== 2) {
     parts.push(wasm.subarray(at, end));
     at = end;
@@ -78,8 +103,11 @@ while (at < wasm.length) {
   at = end;
 }
 
-// The glue: `import0`'s keys (`__wbg_headers_5fc0106c076eb731: function(`) and the module's key.
-let glue = readFileSync(glueFile, 'utf8');
+// The glue: `import0`'s keys (`__wbg_headers_5fc0106c076eb731: function(`), the module's key, and
+// the exports it reads (`wasm.connectauth_fetch`, matched to the end of the name).
+for (const [from, to] of exported) {
+  glue = glue.replace(new RegExp(`\\bwasm\\.${from.replace(/\$/g, '\\$')}(?![\\w$])`, 'g'), `wasm.${to}`);
+}
 for (const [from, to] of renamed) {
   const key = new RegExp(`^(\\s+)${from}: function\\(`, 'm');
   if (!key.test(glue)) throw new Error(`the glue has no import function ${from}`);
@@ -90,4 +118,4 @@ if (!glue.includes(moduleKey)) throw new Error(`the glue does not name the modul
 glue = glue.replace(moduleKey, '"a": import0,');
 writeFileSync(wasmFile, Buffer.concat(parts));
 writeFileSync(glueFile, glue);
-console.log(`short-imports: ${renamed.size} imports renamed`);
+console.log(`short-imports: ${renamed.size} imports and ${exported.size} exports renamed`);
