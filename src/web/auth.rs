@@ -130,7 +130,7 @@ fn subscribe(keeper: &Rc<BrowserKeeper>, listener: JsValue, channel: Channel) ->
 
 /// `Symbol.dispose`, or `Symbol.for('Symbol.dispose')` where the browser has none yet.
 fn symbol_dispose() -> JsValue {
-    js::get(&js_sys::global(), "Symbol")
+    js::get(&js::global(), "Symbol")
         .and_then(|symbol| js::get(&symbol, "dispose"))
         .ok()
         .filter(|dispose| !dispose.is_undefined())

@@ -50,6 +50,29 @@ extern "C" {
     fn get(this: &HeaderList, name: &JsValue) -> Option<String>;
     #[wasm_bindgen(method, catch, js_name = set)]
     fn set(this: &HeaderList, name: &JsValue, value: &JsString) -> Result<(), JsValue>;
+
+    /// `globalThis` (every engine in README "Browsers" and Node have it), looked up once.
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL_THIS: Object;
+}
+
+/// The global object: the window, a worker's scope, or Node's `globalThis`. (`global()`
+/// tries four names, each an import of its own.)
+///
+/// ```ignore
+/// let fetch = js::get(&js::global(), "fetch")?;
+/// ```
+pub fn global() -> Object {
+    GLOBAL_THIS.with(Object::clone)
+}
+
+/// The page's `document`, if this is a window (not a worker or Node).
+///
+/// ```ignore
+/// let base = js::document().and_then(|document| document.base_uri().ok().flatten());
+/// ```
+pub fn document() -> Option<web_sys::Document> {
+    get(&global(), "document").ok().filter(JsValue::is_object).map(JsCast::unchecked_into)
 }
 
 /// A copy of `source`'s own enumerable properties (`Object.assign`, which runs its getters once)
@@ -136,7 +159,7 @@ pub fn set(target: &JsValue, key: &JsValue, value: &JsValue) {
 /// if let Err(error) = listener.call1(&JsValue::UNDEFINED, &event) { js::report(&error) }
 /// ```
 pub fn report(error: &JsValue) {
-    if let Ok(report) = get(&js_sys::global(), "reportError") {
+    if let Ok(report) = get(&global(), "reportError") {
         if let Some(report) = report.dyn_ref::<js_sys::Function>() {
             let _ = report.call1(&JsValue::UNDEFINED, error);
         }

@@ -31,12 +31,10 @@ impl Listener {
     /// a window (a worker).
     pub fn page_events(callback: impl FnMut() + 'static) -> Listener {
         let mut targets: Vec<(EventTarget, &'static str)> = Vec::new();
-        if let Some(window) = web_sys::window() {
-            if let Some(document) = window.document() {
-                targets.push((document.into(), "visibilitychange"));
-            }
+        if let Some(document) = super::js::document() {
+            targets.push((document.into(), "visibilitychange"));
             for kind in ["focus", "online", "pageshow"] {
-                targets.push((window.clone().into(), kind));
+                targets.push((super::js::global().unchecked_into(), kind));
             }
         }
         Listener::new(targets, callback)

@@ -4,9 +4,9 @@
 //! - js-sys: `AP.context.getToken` through `Reflect` and `Function`, promises, `Error` objects,
 //!   frozen snapshots, `JSON.parse` for the claims;
 //! - wasm-bindgen-futures: awaiting the host's and `fetch`'s promises, returning promises;
-//! - web-sys: `fetch`'s `Request`/`Headers`/`RequestInit`, `AbortSignal`, page events, `URL`;
+//! - web-sys: `fetch`'s `Request`/`Headers`/`Response`, `AbortSignal`, page events, `URL`, `performance`;
 //! - gloo-timers: the keeper's one wake-up timer;
-//! - serde-wasm-bindgen: the options in, the claims' times, snapshots, stats and events out.
+//! - serde-wasm-bindgen: snapshots, stats and events out, as plain objects.
 
 mod auth;
 mod claims;
@@ -61,7 +61,7 @@ fn start(options: &JsValue) -> Result<JsValue, Error> {
         allowed.extend(base_origin.clone());
     }
     let base_allowed = base_origin.is_some_and(|origin| allowed.contains(&origin));
-    let fetch = options.fetch.or_else(|| js::get(&js_sys::global(), "fetch").ok().and_then(|f| f.dyn_into().ok()));
+    let fetch = options.fetch.or_else(|| js::get(&js::global(), "fetch").ok().and_then(|f| f.dyn_into().ok()));
     let sender = Sender { fetch, base, allowed, base_allowed, retry_unauthorized: options.retry_unauthorized };
     let source = options.get_token.map_or(Source::Bridge, Source::Option);
     let config = Config { source, scheme: options.scheme, timeout: options.settings.timeout };
@@ -71,10 +71,8 @@ fn start(options: &JsValue) -> Result<JsValue, Error> {
 
 /// The URL relative request URLs resolve against: the document's base URL, else the location.
 fn base_url() -> String {
-    let window = web_sys::window();
-    let document_base =
-        window.as_ref().and_then(|window| window.document()).and_then(|document| document.base_uri().ok().flatten());
+    let document_base = js::document().and_then(|document| document.base_uri().ok().flatten());
     document_base
-        .or_else(|| js::get(&js::get(&js_sys::global(), "location").ok()?, "href").ok()?.as_string())
+        .or_else(|| js::get(&js::get(&js::global(), "location").ok()?, "href").ok()?.as_string())
         .unwrap_or_default()
 }

@@ -73,7 +73,7 @@ impl Source {
 
 /// `AP.context` and its `getToken`, if this page is inside a Connect iframe.
 fn bridge() -> Option<(JsValue, Function)> {
-    let context = js::get(&js::get(&js_sys::global(), "AP").ok()?, "context").ok()?;
+    let context = js::get(&js::get(&js::global(), "AP").ok()?, "context").ok()?;
     let get_token = js::get(&context, "getToken").ok()?.dyn_into::<Function>().ok()?;
     Some((context, get_token))
 }
