@@ -45,9 +45,9 @@ function measure(name, dir, module) {
  * they emit: [{ name: 'Vite' | 'webpack 5', js, jsMin, wasm, wasmRaw, total, files }], gzip -9
  * bytes (jsMin and wasmRaw before gzip). The app is copied into a temporary folder inside
  * `resolveFrom`, so its imports resolve through that folder's node_modules (by default the demo's,
- * where `connect-token` is a link to pkg/).
+ * where `connect-token` is a link to pkg/); `pkg` is the package whose module a bundle may hold.
  */
-export async function bundleSizes(app, { resolveFrom = demo } = {}) {
+export async function bundleSizes(app, { resolveFrom = demo, pkg } = {}) {
   const { build } = await import(path.join(demo, 'node_modules/vite/dist/node/index.js'));
   const webpack = (await import(path.join(demo, 'node_modules/webpack/lib/index.js'))).default;
   const out = mkdtempSync(path.join(resolveFrom, '.size-'));
@@ -74,7 +74,7 @@ export async function bundleSizes(app, { resolveFrom = demo } = {}) {
         (error, stats) => (error || stats.hasErrors() ? reject(error ?? new Error(stats.toString('errors-only'))) : resolve()),
       ),
     );
-    const module = pkgWasmText();
+    const module = pkgWasmText(pkg);
     return [measure('Vite', path.join(out, 'vite'), module), measure('webpack 5', path.join(out, 'webpack'), module)];
   } finally {
     rmSync(out, { recursive: true, force: true });
