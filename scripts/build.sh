@@ -8,7 +8,7 @@ cd "$root"
 crate=connect_token
 out="pkg.tmp.$$"
 trap 'rm -rf "$out"' EXIT
-cargo build --quiet --lib --target wasm32-unknown-unknown --release
+build_release_wasm
 wasm-bindgen --target web --encode-into always --omit-default-module-path --out-dir "$out" "target/wasm32-unknown-unknown/release/$crate.wasm"
 node_modules/.bin/wasm-opt $WASM_OPT_FLAGS --strip-debug --strip-producers --strip-target-features \
   -o "$out/${crate}_bg.wasm" "$out/${crate}_bg.wasm"

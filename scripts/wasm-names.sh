@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$root"
 out=target/named
 rm -rf "$out" && mkdir -p "$out"
-cargo build --quiet --lib --target wasm32-unknown-unknown --release
+build_release_wasm
 wasm-bindgen --target web --encode-into always --keep-debug --out-dir "$out" target/wasm32-unknown-unknown/release/connect_token.wasm
 node_modules/.bin/wasm-opt $WASM_OPT_FLAGS -g -o "$out/connect_token_bg.wasm" "$out/connect_token_bg.wasm"
 node scripts/short-imports.mjs "$out" >/dev/null # as shipped (scripts/build.sh)
