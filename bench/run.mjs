@@ -12,7 +12,8 @@ import { serve } from './lib/server.mjs';
 import { mint } from './pages/mint.js';
 import { chartHtml } from './lib/chart.mjs';
 import { markdown, BEFORE_RUST } from './lib/report.mjs';
-import { crateBreakdown } from './lib/crates.mjs';
+import { sizeGroups } from './size-groups.mjs';
+import { memoryUse } from './memory.mjs';
 import { bundleSizes } from '../www/size/measure.mjs';
 import { measure } from './lib/measure.mjs';
 import { coldStart } from './cold-start.mjs';
@@ -26,13 +27,14 @@ mkdirSync(out, { recursive: true });
 const QUICK = process.env.BENCH_QUICK === '1'; // a fast smoke run with small counts
 const KB = 1000; // the issue's "KB"; KiB = 1024 B
 // Bytes, what an app pays (scripts/size.sh): CI's gate (40 KiB) and the target.
-const SIZE = { ciGate: 40_960, target: 32_000 };
+const SIZE = { ciGate: 36_864, target: 32_000 };
 const PER_REQUEST_ADDED_NS = 5_000; // ≤ 5 µs median CPU added over calling fetch directly
-// Each of ours ÷ the minimal JS wrapper doing the same header work, CPU, median of per-round ratios.
+// Each of ours ÷ the minimal JS wrapper doing the same header work, wall time (what the app pays on
+// its main thread), median of per-round ratios.
 const RATIO_BUDGETS = [
-  { ours: 'ours', wrapper: 'wrapper', max: 5, what: 'no init' },
-  { ours: 'oursInit', wrapper: 'wrapperInit', max: 3, what: 'an init with headers' },
-  { ours: 'oursRequest', wrapper: 'wrapperRequest', max: 2.5, what: 'a Request with a JSON body' },
+  { ours: 'ours', wrapper: 'wrapper', max: 2.5, what: 'no init' },
+  { ours: 'oursInit', wrapper: 'wrapperInit', max: 2, what: 'an init with headers' },
+  { ours: 'oursRequest', wrapper: 'wrapperRequest', max: 2, what: 'a Request with a JSON body' },
 ];
 
 const log = (...args) => console.error('[bench]', ...args);
@@ -126,12 +128,15 @@ const info = machine();
 const pkgJson = JSON.parse(readFileSync(join(root, 'pkg', 'package.json'), 'utf8'));
 log(`machine: ${info.nproc} cores, ${info.cpu}; load ${load.start.join(' ')}`);
 
-log('1/6 sizes (Vite and webpack 5)');
+log('1/7 sizes (Vite and webpack 5)');
 const size = await sizes();
-log('2/6 what each crate costs in the wasm (twiggy)');
+log('2/7 the size by group, and what each crate costs in the wasm (twiggy)');
 let crates;
+let groups;
+const sizeBefore = JSON.parse(readFileSync(join(bench, 'size-before.json'), 'utf8'));
 try {
-  crates = crateBreakdown(root, { log });
+  groups = await sizeGroups(root, { log });
+  crates = groups.wasm;
 } catch (error) {
   crates = { skipped: `the breakdown failed: ${String(error.message ?? error).split('\n')[0]}` };
 }
@@ -149,7 +154,7 @@ log(`Chromium ${chromiumVersion}, serving ${root} at ${server.origin}`);
 let overhead, renewal, cold;
 const sessions = [];
 try {
-  log('3/6 per-request overhead');
+  log('3/7 per-request overhead');
   {
     const { page, context } = await openPage(browser, `${server.origin}/bench/pages/bench.html`);
     const cdp = await context.newCDPSession(page);
@@ -159,7 +164,7 @@ try {
     const pick = (names) => Object.fromEntries(names.map((name) => [name, timed[name]]));
     const stats = await page.evaluate(() => window.benchAuth.stats());
     overhead = { perRound: P.perRound, rounds: P.rounds, headerSent: setup.headerSent, hostCalls: stats.hostCalls, results: pick(setup.variants), breakdown: pick(setup.breakdown) };
-    log('4/6 renewals');
+    log('4/7 renewals');
     const renewalSetup = await page.evaluate(() => window.bench.setupRenewal());
     // Fresh keepers before each round, then 2 s: a keeper asks its source at most once per 2 s.
     const prepare = async (n) => {
@@ -170,9 +175,9 @@ try {
     renewal = { perRound: P.renewals, rounds: P.rounds, ...timedRenewals };
     await context.close();
   }
-  log('5/6 cold start');
+  log('5/7 cold start');
   cold = await coldStart({ pkg: join(root, 'pkg'), loads: P.cold });
-  log('6/6 host calls');
+  log('6/7 host calls');
   const configs = [
     { streams: 1, ttl: 60, lifetimes: 20, latency: 100, step: 10_000 },
     { streams: 10, ttl: 60, lifetimes: 20, latency: 100, step: 10_000 },
@@ -187,6 +192,8 @@ try {
 } finally {
   await browser.close().catch(() => {});
 }
+log('7/7 memory');
+const memory = await memoryUse({ loads: QUICK ? 1 : 5, requests: 1000, log });
 load.end = loadavg();
 
 const ours = size.find((row) => row.name === 'connect-token');
@@ -235,7 +242,7 @@ const coldBudgets = Object.entries(COLD_BUDGETS).map(([rtt, max]) => ({
 const budgets = [
   ...coldBudgets,
   {
-    name: `size, CI gate (scripts/size.sh): ≤ 40 KiB (${SIZE.ciGate.toLocaleString('en-US')} B) via Vite and webpack 5`,
+    name: `size, CI gate (scripts/size.sh): ≤ 36 KiB (${SIZE.ciGate.toLocaleString('en-US')} B) via Vite and webpack 5`,
     value: sizeValue,
     met: worst <= SIZE.ciGate,
   },
@@ -255,9 +262,9 @@ const budgets = [
     met: q.oursToKyCpu < 1,
   },
   ...overhead.budgetRatios.map((b) => ({
-    name: `per request, ${b.what}: ≤ ${b.max}× the minimal JS wrapper (CPU; ${b.ours} ÷ ${b.wrapper})`,
-    value: `${b.cpu.toFixed(2)}× CPU (median of per-round ratios; medians ${Math.round(timedVariant(b.ours).cpu)} / ${Math.round(timedVariant(b.wrapper).cpu)} ns; wall ${b.wall.toFixed(2)}×)`,
-    met: b.cpu <= b.max,
+    name: `per request, ${b.what}: ≤ ${b.max}× the minimal JS wrapper (wall time; ${b.ours} ÷ ${b.wrapper})`,
+    value: `${b.wall.toFixed(2)}× wall (median of per-round ratios; medians ${Math.round(timedVariant(b.ours).median)} / ${Math.round(timedVariant(b.wrapper).median)} ns; CPU ${b.cpu.toFixed(2)}×)`,
+    met: b.wall <= b.max,
   })),
   ...sessions.map((s) => ({
     name: `host calls: ratio 1.00 within one call (${s.streams} stream${s.streams > 1 ? 's' : ''}, TTL ${s.ttl} s)`,
@@ -284,6 +291,9 @@ const results = {
   size,
   sizeBudgets: SIZE,
   crates,
+  sizeGroups: groups ? { ...groups, wasm: undefined } : undefined,
+  sizeBefore,
+  memory,
   overhead,
   renewal: { token: { length: token.length, claimsBytes }, ...renewal },
   cold,
@@ -337,6 +347,7 @@ for (const name of ['oursRenewal', 'oursHeld', 'jwtDecodeRenewal', 'jsHeld']) {
 }
 lines.push(`  a renewal's answer accepted, over handing out the held token: ${Math.round(renewal.added.oursCpu)} ns CPU (wall ${Math.round(renewal.added.oursWall)}); hand-rolled with jwt-decode: ${Math.round(renewal.added.jwtDecodeCpu)} ns CPU`);
 lines.push('', ...cold.lines);
+lines.push('', `Memory after ${memory.requests} requests (measureUserAgentSpecificMemory, median of ${memory.loads} fresh pages): ours ${memory.ours.bytes} B, minimal JS module ${memory.plain.bytes} B; our wasm memory ${memory.ours.wasmAtStart} B at start, ${memory.ours.wasmAfter} B after`);
 lines.push('', 'Host calls (fake clock; host answers after 100 ms)');
 for (const s of sessions) {
   lines.push(`  ${pad(s.streams + ' streams', 11)} TTL ${pad(s.ttl + ' s', 6)} × ${s.lifetimes}: ${pad(s.hostCalls + ' calls', 10)} minimum ${pad(s.minimumCalls.toFixed(2), 6)} ratio ${s.ratio.toFixed(3)}; ${s.requests} requests, waited: ${s.waitedStartup} at start, ${s.waitedSteady} steady; expired sent ${s.expiredSent}`);

@@ -52,6 +52,7 @@ export async function sizeGroups(checkout = root, { log = () => {} } = {}) {
       imports: wasm.imports,
       groups: wasm.groups,
       counted: wasm.total,
+      wasm,
     };
   } finally {
     rmSync(app, { recursive: true, force: true });

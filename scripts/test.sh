@@ -38,7 +38,7 @@ say "release package, its types (tsc --strict), no float formatting in it, and i
 ./scripts/build.sh
 ./scripts/types.sh
 ./scripts/no-float-fmt.sh
-./scripts/size.sh "${SIZE_BUDGET:-40960}"
+./scripts/size.sh "${SIZE_BUDGET:-36864}"
 
 say "host simulator self-test"
 npm_ci www/sim
