@@ -28,8 +28,12 @@ WASM_OPT_FLAGS="-Oz --converge --one-caller-inline-max-function-size=20 $WASM_FE
 # address 0 and traps, it cannot overwrite data.
 WASM_STACK_BYTES=65536
 
-# The release wasm, as shipped (scripts/build.sh) and as read by scripts/wasm-names.sh: the stack
-# size is a link argument of this crate only, so the dependencies' builds are shared with clippy's.
+# The release wasm, as shipped (scripts/build.sh) and as read by scripts/wasm-names.sh. Built as a
+# cdylib alone: the crate is also an rlib (for the native tests and the fuzz harness), and for a
+# lib with both crate types Cargo passes rustc no `-C lto`, so the profile's `lto = true` never
+# applied (seen with `cargo build -v`): alone, the module is 59.8 KB instead of 76.0 KB raw, and
+# what the app downloads 30.7 KB instead of 35.8 KB. The stack size is a link argument of this
+# crate only, so the dependencies' builds are shared with clippy's.
 build_release_wasm() {
   cargo rustc --quiet --lib --crate-type cdylib --target wasm32-unknown-unknown --release -- -C link-arg=-zstack-size=$WASM_STACK_BYTES
 }
