@@ -654,6 +654,22 @@ fn a_wrong_date_is_ignored() {
 }
 
 #[test]
+fn one_date_header_per_second_of_sending_is_looked_for() {
+    let mut k = keeper();
+    first_token(&mut k, T0, &token(T0 / S, 900));
+    assert!(k.wants_server_time(at(T0 + S)), "the first");
+    k.server_time(at(T0 + S), at(T0 + S + 200), T0 + S);
+    for sent in [T0 + S, T0 + S + 999, T0 - 4 * S] {
+        assert!(!k.wants_server_time(at(sent)), "sent at T0 + {} ms", sent - T0);
+    }
+    assert!(k.wants_server_time(at(T0 + 2 * S)));
+    // A header the estimate ignores (absurd) counts too: the next second's is looked for.
+    k.server_time(at(T0 + 2 * S), at(T0 + 2 * S), T0 + 400 * 86_400 * S);
+    assert!(!k.wants_server_time(at(T0 + 2 * S + 500)));
+    assert!(k.wants_server_time(at(T0 + 3 * S)));
+}
+
+#[test]
 fn a_date_that_puts_the_held_token_in_its_final_window_renews_it_at_once() {
     let mut k = keeper();
     first_token(&mut k, T0, &token(T0 / S - 897, 900));

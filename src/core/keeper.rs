@@ -50,6 +50,11 @@ pub const LATE_WAKE: Millis = 2_000;
 /// discontinuity: a step of the wall clock, or a sleep during which the monotonic clock stood still.
 pub const CLOCK_TOLERANCE: Millis = 1_000;
 
+/// How often a response's `Date` header is worth reading: once per second of sending. The header
+/// has whole seconds, so the requests sent within one second tell about the same, and looking for
+/// it costs every response a header lookup.
+pub const SERVER_TIME_INTERVAL: Millis = 1_000;
+
 /// Numbers the keeper is configured with (validated by [`super::options`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
@@ -239,6 +244,8 @@ pub struct Keeper {
     final_noticed: bool,
     expired_noticed: bool,
     stopped: bool,
+    /// When the request whose `Date` header was last handed in left (monotonic).
+    server_time_sent: Option<Millis>,
     /// The latest reading of the clocks, to notice a discontinuity.
     last_now: Option<Now>,
     /// The monotonic time of the event before the latest one.
@@ -268,6 +275,7 @@ impl Keeper {
             final_noticed: false,
             expired_noticed: false,
             stopped: false,
+            server_time_sent: None,
             last_now: None,
             previous_mono: Millis::MIN,
             rng: settings.jitter_seed | 1,
@@ -479,11 +487,30 @@ impl Keeper {
     /// assert_eq!(keeper.expires_at_page_time(), Some(1_764_000_300_300));
     /// ```
     pub fn server_time(&mut self, sent: Now, received: Now, date_ms: Millis) -> Step {
+        self.server_time_sent = Some(sent.mono);
         self.see(received);
         if self.clock.server_time(sent, received, date_ms) {
             self.version += 1;
         }
         self.plan(received, Step::default())
+    }
+
+    /// Whether the `Date` header of a response to a request sent at `sent` is worth looking for:
+    /// the first, then one per [`SERVER_TIME_INTERVAL`] of sending (a header handed in to
+    /// [`Keeper::server_time`] counts from its request's `sent`).
+    ///
+    /// ```
+    /// use connect_token::core::keeper::{Keeper, Settings};
+    /// use connect_token::core::Now;
+    /// let at = |mono| Now { wall: 1_764_000_000_000 + mono, mono };
+    /// let mut keeper = Keeper::new(Settings::default());
+    /// assert!(keeper.wants_server_time(at(100)));
+    /// keeper.server_time(at(100), at(300), 1_764_000_000_000);
+    /// assert!(!keeper.wants_server_time(at(600)), "sent within the same second");
+    /// assert!(keeper.wants_server_time(at(1_100)));
+    /// ```
+    pub fn wants_server_time(&self, sent: Now) -> bool {
+        self.server_time_sent.is_none_or(|last| sent.mono >= last.saturating_add(SERVER_TIME_INTERVAL))
     }
 
     /// Stops for good: no more asks or wake-ups; waiting callers fail with `disposed`.

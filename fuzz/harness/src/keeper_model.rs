@@ -461,6 +461,10 @@ impl Run {
             Event::ServerDate { rtt, wrong_s } => {
                 let rtt = Millis::from(*rtt).min(self.mono);
                 let sent = Now { wall: self.page_now - rtt, mono: self.mono - rtt };
+                // As the glue does (src/web/fetch.rs): a Date only when the keeper wants one.
+                if !self.keeper.wants_server_time(sent) {
+                    return Ok(());
+                }
                 let wrong = Millis::from(wrong_s.unwrap_or(0)) * 1000;
                 let date = (self.issuer_now() - rtt / 2).div_euclid(1000) * 1000 + wrong;
                 self.lied |= wrong != 0;
