@@ -44,7 +44,7 @@ impl ConnectAuth {
         #[wasm_bindgen(unchecked_param_type = "RequestInfo | URL")] input: JsValue,
         #[wasm_bindgen(unchecked_param_type = "RequestInit")] init: Option<js_sys::Object>,
     ) -> Promise {
-        self.fetch.fetch(input, init.map_or(JsValue::UNDEFINED, JsValue::from))
+        self.fetch.fetch(input, init.map(JsValue::from))
     }
 
     /// A token that is fresh now, waiting for a renewal only if none is.

@@ -50,7 +50,8 @@ impl Sender {
             );
         };
         match fetch.call2(&JsValue::UNDEFINED, input, init) {
-            Ok(response) => Promise::resolve(&response),
+            // fetch's own promise as it is; anything else (a stub's value, a thenable) adopted.
+            Ok(response) => response.dyn_into().unwrap_or_else(|other| Promise::resolve(&other)),
             Err(thrown) => Promise::reject(&thrown),
         }
     }
@@ -95,7 +96,7 @@ impl AuthFetch {
     ///
     /// ```ignore
     /// let fetch = AuthFetch::new(keeper, sender);
-    /// let response = JsFuture::from(fetch.fetch("/api/x".into(), JsValue::UNDEFINED)).await?;
+    /// let response = JsFuture::from(fetch.fetch("/api/x".into(), None)).await?;
     /// ```
     pub fn new(keeper: Rc<BrowserKeeper>, sender: Sender) -> Rc<AuthFetch> {
         let object_prototype = js::prototype_of(&Object::new()).unwrap_or_default();
@@ -103,7 +104,7 @@ impl AuthFetch {
         let fetch =
             Rc::new(AuthFetch { keeper, sender, names, after_send: OnceCell::new(), after_body: OnceCell::new() });
         let weak = Rc::downgrade(&fetch);
-        type Handler = dyn FnMut(bool, JsString, JsValue, JsValue, f64, f64, JsValue) -> JsValue;
+        type Handler = dyn Fn(bool, JsString, JsValue, JsValue, f64, f64, JsValue) -> JsValue;
         let after_send = Closure::<Handler>::new(
             move |replayable, token, input, authed: JsValue, wall: f64, mono: f64, response| {
                 let Some(fetch) = weak.upgrade() else { return response };
@@ -129,18 +130,20 @@ impl AuthFetch {
     }
 
     /// `auth.fetch(input, init)`.
-    pub fn fetch(self: &Rc<Self>, input: JsValue, init: JsValue) -> Promise {
+    /// `init`: `None` for `undefined` or `null` (wasm-bindgen tells them apart without a call).
+    pub fn fetch(self: &Rc<Self>, input: JsValue, init: Option<JsValue>) -> Promise {
+        let has_init = init.is_some();
+        let init = init.unwrap_or(JsValue::UNDEFINED);
         if let Some(error) = self.keeper.stopped_by().filter(|error| error.code == crate::core::error::Code::Disposed) {
             return Promise::reject(&error::to_js(&error));
         }
-        self.route(&input, &init).unwrap_or_else(|_| self.sender.send(&input, &init))
+        self.route(&input, &init, has_init).unwrap_or_else(|_| self.sender.send(&input, &init))
     }
 
     /// Sends the request: as it is (an origin that is not allowed, the caller's own
     /// `Authorization`, arguments `fetch` will refuse), with the token if one is fresh now, or
     /// once a renewal brings one.
-    fn route(self: &Rc<Self>, input: &JsValue, init: &JsValue) -> Result<Promise, JsValue> {
-        let has_init = !init.is_null() && !init.is_undefined();
+    fn route(self: &Rc<Self>, input: &JsValue, init: &JsValue, has_init: bool) -> Result<Promise, JsValue> {
         // An init that is not an object is fetch's to refuse (TypeError), never ours to send.
         if has_init && !init.is_object() && !init.is_function() {
             return Ok(self.sender.send(input, init));
@@ -266,10 +269,14 @@ impl AuthFetch {
         future_to_promise(async move { self.replay(response, sent).await }).into()
     }
 
-    /// Hands the response's `Date` header, if it has one the browser can parse, to the keeper as
-    /// the backend's clock (`sent`: when the request left). Only allowed origins' responses come
-    /// here; a cross-origin one shows `Date` only if it lists it in `Access-Control-Expose-Headers`.
+    /// Hands the response's `Date` header, if the keeper wants one now and the browser can parse
+    /// it, to the keeper as the backend's clock (`sent`: when the request left). Only allowed
+    /// origins' responses come here; a cross-origin one shows `Date` only if it lists it in
+    /// `Access-Control-Expose-Headers`.
     fn read_server_date(&self, response: &Response, sent: Now) {
+        if !self.keeper.wants_server_time(sent) {
+            return;
+        }
         let Some(date) = js::get_header(&response.headers(), &self.names.date) else { return };
         let date_ms = js_sys::Date::parse(&date);
         if date_ms.is_finite() {

@@ -166,6 +166,11 @@ impl BrowserKeeper {
         }
     }
 
+    /// Whether to look for the `Date` header of a response to a request sent at `sent`.
+    pub fn wants_server_time(&self, sent: Now) -> bool {
+        self.state.borrow().keeper.wants_server_time(sent)
+    }
+
     /// A response from an allowed origin carried a `Date` header (`date_ms`): the backend's clock,
     /// a hint the core may bound its estimate of the issuer's clock with.
     pub fn server_time(self: &Rc<Self>, sent: Now, received: Now, date_ms: Millis) {
