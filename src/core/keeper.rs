@@ -23,7 +23,8 @@
 //! 8. When the wall clock and the monotonic clock disagree about the time between two events by
 //!    more than [`CLOCK_TOLERANCE`] (a step of the wall clock, or a sleep that stopped the
 //!    monotonic clock), the held token is renewed once before it is handed out again.
-//! 9. A `Date` header from the app's backend bounds the clock estimate ([`Keeper::server_time`]).
+//! 9. A `Date` header from the app's backend bounds the clock estimate ([`Keeper::server_time`]);
+//!    one per second of sending is enough ([`Keeper::wants_server_time`]).
 
 use super::clock::{IssuerClock, Reading};
 use super::error::{Code, Error};
