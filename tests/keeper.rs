@@ -657,16 +657,16 @@ fn a_wrong_date_is_ignored() {
 fn one_date_header_per_second_of_sending_is_looked_for() {
     let mut k = keeper();
     first_token(&mut k, T0, &token(T0 / S, 900));
-    assert!(k.wants_server_time(at(T0 + S)), "the first");
-    k.server_time(at(T0 + S), at(T0 + S + 200), T0 + S);
+    assert!(k.server_time_due(at(T0 + S)), "the first");
+    // Whether or not that response had a Date, the next second's request is the next to look.
     for sent in [T0 + S, T0 + S + 999, T0 - 4 * S] {
-        assert!(!k.wants_server_time(at(sent)), "sent at T0 + {} ms", sent - T0);
+        assert!(!k.server_time_due(at(sent)), "sent at T0 + {} ms", sent - T0);
     }
-    assert!(k.wants_server_time(at(T0 + 2 * S)));
-    // A header the estimate ignores (absurd) counts too: the next second's is looked for.
-    k.server_time(at(T0 + 2 * S), at(T0 + 2 * S), T0 + 400 * 86_400 * S);
-    assert!(!k.wants_server_time(at(T0 + 2 * S + 500)));
-    assert!(k.wants_server_time(at(T0 + 3 * S)));
+    assert!(k.server_time_due(at(T0 + 2 * S)));
+    assert!(!k.server_time_due(at(T0 + 2 * S + 500)));
+    // A header handed in changes nothing about when the next is due.
+    k.server_time(at(T0 + 2 * S), at(T0 + 2 * S), T0 + 2 * S);
+    assert!(k.server_time_due(at(T0 + 3 * S)));
 }
 
 #[test]

@@ -235,7 +235,7 @@ export function markdown(r) {
       '. Before this round (6bc8c3d), the same bench gave 4.13× / 1.99× / 1.93× wall; what moved the first: the page\'s `performance` ' +
       'object held by the wasm (reading the global `performance` is a DOM accessor: 289 ns for `performance.now()` against 100 ns on the ' +
       'held object, measured in this Chromium), a response\'s `Date` header looked for once per second of sending instead of on every ' +
-      'response (`Keeper::wants_server_time`: the header has whole seconds; the lookup cost 100-130 ns), four values bound to the ' +
+      'response (`Keeper::server_time_due`: the header has whole seconds; the lookup cost 100-130 ns), four values bound to the ' +
       'response handler instead of six, `init` known to be absent without a call, and the module built with LTO at last (section 1).',
     '',
     'Where our time goes (timed in the same rotation; the last four rows are the pairs of two budgets):',

@@ -24,7 +24,7 @@
 //!    more than [`CLOCK_TOLERANCE`] (a step of the wall clock, or a sleep that stopped the
 //!    monotonic clock), the held token is renewed once before it is handed out again.
 //! 9. A `Date` header from the app's backend bounds the clock estimate ([`Keeper::server_time`]);
-//!    one per second of sending is enough ([`Keeper::wants_server_time`]).
+//!    one per second of sending is enough ([`Keeper::server_time_due`]).
 
 use super::clock::{IssuerClock, Reading};
 use super::error::{Code, Error};
@@ -245,8 +245,8 @@ pub struct Keeper {
     final_noticed: bool,
     expired_noticed: bool,
     stopped: bool,
-    /// When the request whose `Date` header was last handed in left (monotonic).
-    server_time_sent: Option<Millis>,
+    /// When the request whose response's `Date` header was last looked for left (monotonic).
+    server_time_looked: Option<Millis>,
     /// The latest reading of the clocks, to notice a discontinuity.
     last_now: Option<Now>,
     /// The monotonic time of the event before the latest one.
@@ -276,7 +276,7 @@ impl Keeper {
             final_noticed: false,
             expired_noticed: false,
             stopped: false,
-            server_time_sent: None,
+            server_time_looked: None,
             last_now: None,
             previous_mono: Millis::MIN,
             rng: settings.jitter_seed | 1,
@@ -488,7 +488,6 @@ impl Keeper {
     /// assert_eq!(keeper.expires_at_page_time(), Some(1_764_000_300_300));
     /// ```
     pub fn server_time(&mut self, sent: Now, received: Now, date_ms: Millis) -> Step {
-        self.server_time_sent = Some(sent.mono);
         self.see(received);
         if self.clock.server_time(sent, received, date_ms) {
             self.version += 1;
@@ -496,22 +495,26 @@ impl Keeper {
         self.plan(received, Step::default())
     }
 
-    /// Whether the `Date` header of a response to a request sent at `sent` is worth looking for:
-    /// the first, then one per [`SERVER_TIME_INTERVAL`] of sending (a header handed in to
-    /// [`Keeper::server_time`] counts from its request's `sent`).
+    /// Whether to look for the `Date` header of the response to a request sent at `sent`: the
+    /// first request's, then one per [`SERVER_TIME_INTERVAL`] of sending. A yes counts as looking,
+    /// whether or not the response has one (a cross-origin backend shows it only if it lists it in
+    /// `Access-Control-Expose-Headers`), so the glue asks once per request, when it leaves.
     ///
     /// ```
     /// use connect_token::core::keeper::{Keeper, Settings};
     /// use connect_token::core::Now;
     /// let at = |mono| Now { wall: 1_764_000_000_000 + mono, mono };
     /// let mut keeper = Keeper::new(Settings::default());
-    /// assert!(keeper.wants_server_time(at(100)));
-    /// keeper.server_time(at(100), at(300), 1_764_000_000_000);
-    /// assert!(!keeper.wants_server_time(at(600)), "sent within the same second");
-    /// assert!(keeper.wants_server_time(at(1_100)));
+    /// assert!(keeper.server_time_due(at(100)));
+    /// assert!(!keeper.server_time_due(at(600)), "sent within the same second");
+    /// assert!(keeper.server_time_due(at(1_100)));
     /// ```
-    pub fn wants_server_time(&self, sent: Now) -> bool {
-        self.server_time_sent.is_none_or(|last| sent.mono >= last.saturating_add(SERVER_TIME_INTERVAL))
+    pub fn server_time_due(&mut self, sent: Now) -> bool {
+        let due = self.server_time_looked.is_none_or(|last| sent.mono >= last.saturating_add(SERVER_TIME_INTERVAL));
+        if due {
+            self.server_time_looked = Some(sent.mono);
+        }
+        due
     }
 
     /// Stops for good: no more asks or wake-ups; waiting callers fail with `disposed`.

@@ -75,7 +75,8 @@ pub struct AuthFetch {
     sender: Sender,
     names: Names,
     /// `(replayable, token, input, authed, wall, mono, response) => response, or the replay's
-    /// promise`, all but the response bound per request ([`Sent`] and when it left).
+    /// promise`, all but the response bound per request ([`Sent`], and when it left if the keeper
+    /// wants its response's `Date`, else `undefined`).
     after_send: OnceCell<Function>,
     /// `(replayable, token, input, authed, body) => the response's promise`: a `Request`'s body
     /// read, it is sent in the init ([`AuthFetch::send`]).
@@ -109,7 +110,8 @@ impl AuthFetch {
             move |replayable, token, input, authed: JsValue, wall: f64, mono: f64, response| {
                 let Some(fetch) = weak.upgrade() else { return response };
                 let sent = Sent { replayable, token, input, authed: authed.unchecked_into() };
-                fetch.after_send(sent, Now { wall: wall as Millis, mono: mono as Millis }, response)
+                let at = (!mono.is_nan()).then_some(Now { wall: wall as Millis, mono: mono as Millis });
+                fetch.after_send(sent, at, response)
             },
         );
         let _ = fetch.after_send.set(after_send.into_js_value().unchecked_into());
@@ -252,12 +254,14 @@ impl AuthFetch {
         Ok(prototype.is_null() || Object::is(&prototype, &self.names.object_prototype))
     }
 
-    /// A response to a request that carried the token (`sent` when it left): as it is, or the
-    /// promise of its replay.
-    fn after_send(self: Rc<Self>, sent: Sent, at: Now, response: JsValue) -> JsValue {
+    /// A response to a request that carried the token (`at`: when it left, if its `Date` is
+    /// wanted): as it is, or the promise of its replay.
+    fn after_send(self: Rc<Self>, sent: Sent, at: Option<Now>, response: JsValue) -> JsValue {
         let status = match response.dyn_ref::<Response>() {
             Some(fetched) => {
-                self.read_server_date(fetched, at);
+                if let Some(at) = at {
+                    self.read_server_date(fetched, at);
+                }
                 f64::from(fetched.status())
             }
             // The app's fetch resolved to something else: only its status is read.
@@ -269,14 +273,10 @@ impl AuthFetch {
         future_to_promise(async move { self.replay(response, sent).await }).into()
     }
 
-    /// Hands the response's `Date` header, if the keeper wants one now and the browser can parse
-    /// it, to the keeper as the backend's clock (`sent`: when the request left). Only allowed
-    /// origins' responses come here; a cross-origin one shows `Date` only if it lists it in
-    /// `Access-Control-Expose-Headers`.
+    /// Hands the response's `Date` header, if it has one the browser can parse, to the keeper as
+    /// the backend's clock (`sent`: when the request left). Only allowed origins' responses come
+    /// here; a cross-origin one shows `Date` only if it lists it in `Access-Control-Expose-Headers`.
     fn read_server_date(&self, response: &Response, sent: Now) {
-        if !self.keeper.wants_server_time(sent) {
-            return;
-        }
         let Some(date) = js::get_header(&response.headers(), &self.names.date) else { return };
         let date_ms = js_sys::Date::parse(&date);
         if date_ms.is_finite() {
@@ -356,7 +356,11 @@ impl AuthFetch {
     fn dispatch(&self, sent: &Sent, at: Now) -> Promise {
         let promise = self.sender.send(&sent.input, &sent.authed);
         let Some(after_send) = self.after_send.get() else { return promise };
-        let (wall, mono) = (JsValue::from(at.wall as f64), JsValue::from(at.mono as f64));
+        // When it left, only if its response's Date is wanted (numbers cost a call each to cross).
+        let (wall, mono) = match self.keeper.server_time_due(at) {
+            true => (JsValue::from(at.wall as f64), JsValue::from(at.mono as f64)),
+            false => (JsValue::UNDEFINED, JsValue::UNDEFINED),
+        };
         let replayable = JsValue::from(sent.replayable);
         let bound = after_send.bind6(&JsValue::NULL, &replayable, &sent.token, &sent.input, &sent.authed, &wall, &mono);
         js::then(&promise, bound.as_ref())

@@ -166,9 +166,10 @@ impl BrowserKeeper {
         }
     }
 
-    /// Whether to look for the `Date` header of a response to a request sent at `sent`.
-    pub fn wants_server_time(&self, sent: Now) -> bool {
-        self.state.borrow().keeper.wants_server_time(sent)
+    /// Whether to look for the `Date` header of the response to a request sent at `sent` (a yes
+    /// counts as looking: ask once per request).
+    pub fn server_time_due(&self, sent: Now) -> bool {
+        self.state.borrow_mut().keeper.server_time_due(sent)
     }
 
     /// A response from an allowed origin carried a `Date` header (`date_ms`): the backend's clock,

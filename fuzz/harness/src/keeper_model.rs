@@ -462,7 +462,7 @@ impl Run {
                 let rtt = Millis::from(*rtt).min(self.mono);
                 let sent = Now { wall: self.page_now - rtt, mono: self.mono - rtt };
                 // As the glue does (src/web/fetch.rs): a Date only when the keeper wants one.
-                if !self.keeper.wants_server_time(sent) {
+                if !self.keeper.server_time_due(sent) {
                     return Ok(());
                 }
                 let wrong = Millis::from(wrong_s.unwrap_or(0)) * 1000;
