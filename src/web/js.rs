@@ -56,7 +56,7 @@ extern "C" {
     static GLOBAL_THIS: Object;
 }
 
-/// The global object: the window, a worker's scope, or Node's `globalThis`. (`global()`
+/// The global object: the window, a worker's scope, or Node's `globalThis`. (`js_sys::global()`
 /// tries four names, each an import of its own.)
 ///
 /// ```ignore

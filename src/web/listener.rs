@@ -32,9 +32,10 @@ impl Listener {
     pub fn page_events(callback: impl FnMut() + 'static) -> Listener {
         let mut targets: Vec<(EventTarget, &'static str)> = Vec::new();
         if let Some(document) = super::js::document() {
+            let window: EventTarget = super::js::global().unchecked_into();
             targets.push((document.into(), "visibilitychange"));
             for kind in ["focus", "online", "pageshow"] {
-                targets.push((super::js::global().unchecked_into(), kind));
+                targets.push((window.clone(), kind));
             }
         }
         Listener::new(targets, callback)
