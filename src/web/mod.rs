@@ -4,7 +4,7 @@
 //! - js-sys: `AP.context.getToken` through `Reflect` and `Function`, promises, `Error` objects,
 //!   frozen snapshots, `JSON.parse` for the claims;
 //! - wasm-bindgen-futures: awaiting the host's and `fetch`'s promises, returning promises;
-//! - web-sys: `fetch`'s `Request`/`Headers`/`Response`, `AbortSignal`, page events, `URL`, `performance`;
+//! - web-sys: `fetch`'s `Request`/`Headers`/`Response`, `AbortSignal`, page events, `URL`;
 //! - gloo-timers: the keeper's one wake-up timer;
 //! - serde-wasm-bindgen: snapshots, stats and events out, as plain objects.
 
