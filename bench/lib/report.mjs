@@ -18,7 +18,7 @@ export const BEFORE_RUST = { commit: '826afb5', total: 15_765, method: 'esbuild 
  */
 export const LEAN_II_STEPS = [
   { build: '6bc8c3d: as issue 18 left it', vite: 39_373 },
-  { build: 'auth.fetch: `performance` held, four values bound to the response handler instead of six (+58 B of code)', vite: 39_431 },
+  { build: 'auth.fetch: `performance` held (reverted later: it broke fake timers), four values bound to the response handler instead of six (+58 B of code)', vite: 39_431 },
   { build: 'short import names in the wasm and the glue (`scripts/short-imports.mjs`: 109 names of `__wbg_<name>_<16-digit hash>`, written twice, the hashes incompressible)', vite: 36_353 },
   { build: 'short export names too (the glue\'s `wasm.<name>`; seven closure exports carried hashes)', vite: 35_833 },
   { build: 'one held `globalThis` instead of `js_sys::global()` and `web_sys::window()` in our code', vite: 35_793 },
@@ -237,11 +237,13 @@ export function markdown(r) {
     'The three budgets, each ours ÷ the minimal wrapper doing the same header work, in the same rotation (wall time, median of ' +
       'the per-round ratios): ' +
       overhead.budgetRatios.map((q) => `${q.what} (\`${q.ours}\` ÷ \`${q.wrapper}\`) **${q.wall.toFixed(2)}×** (budget ≤ ${q.max}×, ${q.wall <= q.max ? 'met' : '**not met**'}; CPU ${q.cpu.toFixed(2)}×)`).join('; ') +
-      '. Before this round (6bc8c3d), the same bench gave 4.13× / 1.99× / 1.93× wall; what moved the first: the page\'s `performance` ' +
-      'object held by the wasm (reading the global `performance` is a DOM accessor: 289 ns for `performance.now()` against 100 ns on the ' +
-      'held object, measured in this Chromium), a response\'s `Date` header looked for once per second of sending instead of on every ' +
+      '. Before this round (6bc8c3d), the same bench gave 4.13× / 1.99× / 1.93× wall; what moved the first: a response\'s `Date` header looked for once per second of sending instead of on every ' +
       'response (`Keeper::server_time_due`: the header has whole seconds; the lookup cost 100-130 ns), four values bound to the ' +
-      'response handler instead of six, `init` known to be absent without a call, and the module built with LTO at last (section 1).',
+      'response handler instead of six, `init` known to be absent without a call, and the module built with LTO at last (section 1). ' +
+      'Holding the page\'s `performance` object instead of reading the global at every request saved another 110-190 ns (the global\'s ' +
+      'getter: `performance.now()` 221-289 ns against 87-100 ns on a held object, in this Chromium) and brought the first ratio to 2.39×, ' +
+      'but it broke fake timers: Vitest\'s and Jest\'s `useFakeTimers` replace the global `performance` object, in jsdom for each test, and a ' +
+      'keeper that held one kept the first test\'s fake clock. Reverted: a keeper follows the page\'s clocks as the page\'s own code does.',
     '',
     'Where our time goes (timed in the same rotation; the last four rows are the pairs of two budgets):',
     '',
