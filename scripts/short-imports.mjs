@@ -5,9 +5,9 @@
 // (`wasm_bindgen__convert__closures_____invoke__h15bc9ef3dcc1acec`); every name is written twice:
 // in the wasm's import or export section and in the glue (a key of its import object, a `wasm.`
 // property), which no bundler can shorten. The hashes are random digits that gzip cannot squeeze.
-// This renames each import and each export the glue uses to a short name (`a`, `b`, ... `aa`) in
-// both files; the module and the glue stay as wasm-bindgen made them otherwise. Run after wasm-opt
-// (which keeps these names as they are).
+// This renames each import and each export the glue uses (but `memory`) to a short name (`a`, `b`,
+// ... `aa`) in both files; the module and the glue stay as wasm-bindgen made them otherwise. Run
+// after wasm-opt (which keeps these names as they are).
 //   node scripts/short-imports.mjs <dir>     (rewrites <dir>/connect_token_bg.wasm and connect_token.js)
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -62,7 +62,9 @@ while (at < wasm.length) {
       const [length, n] = leb(wasm, p);
       const old = wasm.subarray(n, n + length).toString();
       const q = leb(wasm, n + length + 1)[1];
-      const next = usedExport(old) ? short(exported.size) : old;
+      // `memory` keeps its name: tools that look into the instance (debuggers, the soak test's
+      // instrumentation) expect it, and it has no hash to save.
+      const next = usedExport(old) && old !== 'memory' ? short(exported.size) : old;
       if (next !== old) exported.set(old, next);
       body.push(name(next), wasm.subarray(n + length, q));
       p = q;
