@@ -41,74 +41,71 @@ const name = (text) => Buffer.concat([toLeb(Buffer.byteLength(text)), Buffer.fro
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const short = (n) => (n < LETTERS.length ? LETTERS[n] : short(Math.floor(n / LETTERS.length) - 1) + LETTERS[n % LETTERS.length]);
 
-// The module: header, then sections (id, size, contents); the import section is id 2.
-let at = 8;
-const parts = [wasm.subarray(0, 8)];
+let glue = readFileSync(glueFile, 'utf8');
+/** The glue's reads of export `name` (`wasm.name`, matched to the end of the name). */
+const glueReads = (name, flags) => new RegExp(`\\bwasm\\.${name.replace(/\$/g, '\\$')}(?![\\w$])`, flags);
+
+/**
+ * Section `id` rewritten: its vector of entries from `start` to `end`, each rewritten by
+ * `entry(p, body)`, which pushes the new entry's bytes to `body` and returns where the next begins.
+ */
+function rewriteSection(id, start, end, entry) {
+  let [count, p] = leb(wasm, start);
+  const body = [toLeb(count)];
+  for (let i = 0; i < count; i++) p = entry(p, body);
+  if (p !== end) throw new Error(`section ${id} has bytes after its last entry`);
+  const contents = Buffer.concat(body);
+  return Buffer.concat([Buffer.from([id]), toLeb(contents.length), contents]);
+}
+
+/** An import (section 2): a module name, a field name and a function's type index. */
+function renameImport(p, body) {
+  const [moduleLength, m] = leb(wasm, p);
+  const module = wasm.subarray(m, m + moduleLength).toString();
+  const [fieldLength, f] = leb(wasm, m + moduleLength);
+  const field = wasm.subarray(f, f + fieldLength).toString();
+  const kind = wasm[f + fieldLength];
+  if (kind !== 0) throw new Error(`import ${module}.${field} is not a function (kind ${kind}): this script renames only functions`);
+  const q = leb(wasm, f + fieldLength + 1)[1];
+  if (glueModule && glueModule !== module) throw new Error(`imports from two modules (${glueModule}, ${module})`);
+  glueModule = module;
+  const next = short(renamed.size);
+  renamed.set(field, next);
+  body.push(name('a'), name(next), wasm.subarray(f + fieldLength, q));
+  return q;
+}
+
+/** An export (section 7): a name, a kind byte and an index. */
+function renameExport(p, body) {
+  const [length, n] = leb(wasm, p);
+  const old = wasm.subarray(n, n + length).toString();
+  const q = leb(wasm, n + length + 1)[1];
+  // `memory` keeps its name: tools that look into the instance (debuggers, the soak test's
+  // instrumentation) expect it, and it has no hash to save.
+  const next = glueReads(old).test(glue) && old !== 'memory' ? short(exported.size) : old;
+  if (next !== old) exported.set(old, next);
+  body.push(name(next), wasm.subarray(n + length, q));
+  return q;
+}
+
+// The module: header, then sections (id, size, contents).
 const renamed = new Map(); // old import name → new
 const exported = new Map(); // old export name → new
 let glueModule;
-let glue = readFileSync(glueFile, 'utf8');
-/** Whether the glue reads export `name` (`wasm.name`). */
-const usedExport = (name) => new RegExp(`\\bwasm\\.${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(glue);
-while (at < wasm.length) {
+const parts = [wasm.subarray(0, 8)];
+for (let at = 8; at < wasm.length; ) {
   const id = wasm[at];
   const [size, start] = leb(wasm, at + 1);
   const end = start + size;
-  if (id === 7) {
-    // Exports: a name, a kind byte and an index each.
-    let [count, p] = leb(wasm, start);
-    const body = [toLeb(count)];
-    for (let i = 0; i < count; i++) {
-      const [length, n] = leb(wasm, p);
-      const old = wasm.subarray(n, n + length).toString();
-      const q = leb(wasm, n + length + 1)[1];
-      // `memory` keeps its name: tools that look into the instance (debuggers, the soak test's
-      // instrumentation) expect it, and it has no hash to save.
-      const next = usedExport(old) && old !== 'memory' ? short(exported.size) : old;
-      if (next !== old) exported.set(old, next);
-      body.push(name(next), wasm.subarray(n + length, q));
-      p = q;
-    }
-    if (p !== end) throw new Error('the export section has bytes after its last export');
-    const contents = Buffer.concat(body);
-    parts.push(Buffer.from([7]), toLeb(contents.length), contents);
-    at = end;
-    continue;
-  }
-  if (id !== 2) {
-    parts.push(wasm.subarray(at, end));
-    at = end;
-    continue;
-  }
-  let [count, p] = leb(wasm, start);
-  const body = [toLeb(count)];
-  for (let i = 0; i < count; i++) {
-    const [moduleLength, m] = leb(wasm, p);
-    const module = wasm.subarray(m, m + moduleLength).toString();
-    const [fieldLength, f] = leb(wasm, m + moduleLength);
-    const field = wasm.subarray(f, f + fieldLength).toString();
-    // The import's kind and type: a function's type index, or a table/memory/global's limits.
-    const kind = wasm[f + fieldLength];
-    let q = f + fieldLength + 1;
-    if (kind === 0) q = leb(wasm, q)[1];
-    else throw new Error(`import ${module}.${field} is not a function (kind ${kind}): this script renames only functions`);
-    if (glueModule && glueModule !== module) throw new Error(`imports from two modules (${glueModule}, ${module})`);
-    glueModule = module;
-    const next = short(renamed.size);
-    renamed.set(field, next);
-    body.push(name('a'), name(next), wasm.subarray(f + fieldLength, q));
-    p = q;
-  }
-  if (p !== end) throw new Error('the import section has bytes after its last import');
-  const contents = Buffer.concat(body);
-  parts.push(Buffer.from([2]), toLeb(contents.length), contents);
+  const entry = { 2: renameImport, 7: renameExport }[id];
+  parts.push(entry ? rewriteSection(id, start, end, entry) : wasm.subarray(at, end));
   at = end;
 }
 
 // The glue: `import0`'s keys (`__wbg_headers_5fc0106c076eb731: function(`), the module's key, and
 // the exports it reads (`wasm.connectauth_fetch`, matched to the end of the name).
 for (const [from, to] of exported) {
-  glue = glue.replace(new RegExp(`\\bwasm\\.${from.replace(/\$/g, '\\$')}(?![\\w$])`, 'g'), `wasm.${to}`);
+  glue = glue.replace(glueReads(from, 'g'), `wasm.${to}`);
 }
 for (const [from, to] of renamed) {
   const key = new RegExp(`^(\\s+)${from}: function\\(`, 'm');
