@@ -22,6 +22,23 @@
 //! which bounds the offset from below like `iat` does (and above, which is used only to reject an
 //! absurd header). Such a hint is never trusted over the tokens: one that contradicts the newest
 //! token, or a newly minted token that contradicts it, is dropped.
+//!
+//! # The invariant
+//!
+//! The estimate is the largest of three numbers, each kept on its own: the tightest lower bound
+//! the `iat` of every token judged gives (accepted or refused as expired), the tightest lower
+//! bound from the `Date` headers not found absurd, and, only while no token with `iat` was judged,
+//! the page's wall clock (read again at each discontinuity). So, however far off the page's
+//! clock is and whatever it does, **the estimate is never below a lower bound seen**: from `iat`
+//! always, from a `Date` until a newly minted token contradicts it (then one of the two lied, and
+//! the token wins). And it runs ahead of the issuer's clock only as far as a source lied, or, for a
+//! token minted while it was asked for, by at most the round trip beyond `MAX_OPTIMISM − 1 s`.
+//! Upper bounds (`exp` at the arrival of a token judged valid, a `Date`'s second) are used to
+//! reject absurd headers, never to move the estimate back. A token is handed out only while the
+//! estimate says it has more than the final window left, so by the issuer's true clock it has at
+//! least the final window less the error of the tightest truthful bound seen. The native test
+//! `fuzz/harness/tests/clock_bounds.rs` and the keeper fuzz target check exactly that, with one
+//! computation of the bound (`harness::bounds`).
 
 use super::{Millis, Now};
 
@@ -59,13 +76,16 @@ pub const MAX_HINT_STEP: Millis = 86_400_000;
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct IssuerClock {
-    /// Issuer time minus monotonic time, from tokens; `None` until the first token.
-    offset: Option<Millis>,
-    /// The offset came from the page's wall clock (a first token without `iat`): no bound, so the
-    /// first token with `iat` replaces it.
-    from_wall: bool,
-    /// A tighter lower bound on the offset from `Date` headers, while no token contradicts it.
-    hint: Option<Millis>,
+    /// The tightest lower bound on the offset (issuer − monotonic) that the `iat` of the tokens
+    /// judged gives (each taken as minted while it was asked for, within [`MAX_OPTIMISM`]);
+    /// `None` until a token with `iat` was judged, accepted or refused as expired.
+    minted: Option<Millis>,
+    /// The page's wall clock as an offset, read at the first token and again at every
+    /// discontinuity: the estimate while no token with `iat` was judged. No bound.
+    wall: Option<Millis>,
+    /// The tightest lower bound from `Date` headers, kept until a token contradicts it; kept even
+    /// while it is below an estimate taken from the wall clock, which may step back later.
+    dates: Option<Millis>,
     /// The latest `iat` seen.
     latest_issued: Option<Millis>,
     /// `exp` minus monotonic time at the arrival of the newest token judged valid: the issuer's
@@ -83,9 +103,16 @@ pub enum Reading {
 }
 
 impl IssuerClock {
-    /// The offset (issuer − monotonic), once a token was seen.
+    /// The offset (issuer − monotonic), once a token was seen: the bound from the tokens' `iat`
+    /// (or, without one yet, the page's wall clock), raised to the bound from `Date` headers.
     fn estimate(&self) -> Option<Millis> {
-        self.offset.map(|offset| offset.max(self.hint.unwrap_or(Millis::MIN)))
+        let base = self.minted.or(self.wall)?;
+        Some(base.max(self.dates.unwrap_or(Millis::MIN)))
+    }
+
+    /// The estimate still follows the page's wall clock: a token was seen, none with `iat`.
+    fn from_wall(&self) -> bool {
+        self.minted.is_none() && self.wall.is_some()
     }
 
     /// The issuer's time at `now`, by the estimate; the page's wall clock until a token was seen.
@@ -106,10 +133,11 @@ impl IssuerClock {
 
     /// The page's two clocks disagreed about the time since the previous reading (a step of the
     /// wall clock, or a sleep that stopped the monotonic clock). An estimate taken from the wall
-    /// clock (no token with `iat` yet) is taken from it again; any other is a bound and stays.
+    /// clock (no token with `iat` yet) is taken from it again, never below the `Date` bound; the
+    /// bounds stay.
     pub fn clocks_disagreed(&mut self, now: Now) {
-        if self.from_wall {
-            self.offset = Some(now.wall.saturating_sub(now.mono));
+        if self.from_wall() {
+            self.wall = Some(now.wall.saturating_sub(now.mono));
         }
     }
 
@@ -137,32 +165,34 @@ impl IssuerClock {
             early.max(late - MAX_OPTIMISM)
         });
         let upper = expires_at.saturating_sub(now);
-        let offset = match (self.offset, minted) {
-            // First token: assume it was just minted; without `iat`, trust the page's wall clock.
-            (None, Some(minted)) => minted,
-            (None, None) => arrived.wall.saturating_sub(now),
-            (Some(_), Some(minted)) if self.from_wall => minted,
+        // By the tokens alone: their bound, or the page's wall clock until one has `iat`.
+        let offset = match (self.minted, minted) {
             (Some(known), Some(minted)) => known.max(minted),
+            (None, Some(minted)) => minted,
             (Some(known), None) => known,
+            (None, None) => self.wall.unwrap_or(arrived.wall.saturating_sub(now)),
         };
-        let hinted = offset.max(self.hint.unwrap_or(Millis::MIN));
+        let hinted = offset.max(self.dates.unwrap_or(Millis::MIN));
         // A token minted after every token seen, fresh and valid by the tokens alone, outweighs
-        // a `Date` header that says otherwise: the header is a hint. (Fresh: its `iat` is no
-        // older than the tokens before it say the issuer's clock is, within their error.)
+        // the `Date` headers that say otherwise: they are hints. (Fresh: its `iat` is no older
+        // than the tokens before it say the issuer's clock is, within their error.)
         let minted_after_all = issued_at.is_some_and(|iat| self.latest_issued.is_none_or(|latest| iat > latest));
-        let fresh = match (self.offset, minted) {
-            (Some(known), Some(minted)) => !self.from_wall && minted >= known - MAX_OPTIMISM - 1_000,
+        let fresh = match (self.minted, minted) {
+            (Some(known), Some(minted)) => minted >= known - MAX_OPTIMISM - 1_000,
             _ => false,
         };
         let estimate = if hinted >= upper && offset < upper && minted_after_all && fresh && !reissued {
-            self.hint = None;
+            self.dates = None;
             offset
         } else {
             hinted
         };
         if estimate < upper {
-            self.from_wall = (self.offset.is_none() || self.from_wall) && issued_at.is_none();
-            self.offset = Some(offset);
+            match issued_at {
+                Some(_) => self.minted = Some(offset),
+                None if self.minted.is_none() => self.wall = Some(offset),
+                None => {}
+            }
             self.latest_issued = self.latest_issued.max(issued_at);
             self.upper = Some(upper);
             return Reading::Valid;
@@ -173,21 +203,18 @@ impl IssuerClock {
             // expiry. It stays held (unusable: inside the final window) and is asked again.
             return Reading::Valid;
         }
-        match (self.offset, issued_at) {
+        match (self.minted.or(self.wall), issued_at) {
             // Without a token before it, an expired token and a page clock that is fast by more
             // than the token's lifetime look the same; record the page's clock as the estimate
             // (without `iat`, only until a token with `iat` arrives).
-            (None, _) => {
-                self.from_wall = issued_at.is_none();
-                self.offset = Some(offset);
-            }
+            (None, Some(_)) => self.minted = Some(offset),
+            (None, None) => self.wall = Some(offset),
             // An expired token's `iat` is still a reading of the issuer's clock: it read at least
-            // `iat` when the token arrived. That bound replaces an estimate taken from the page's
+            // `iat` when the token arrived. That bound ends an estimate taken from the page's
             // clock (which may be decades off) and tightens any other.
-            (Some(known), Some(iat)) => {
+            (Some(_), Some(iat)) => {
                 let bound = iat.saturating_sub(now);
-                self.offset = Some(if self.from_wall { bound } else { known.max(bound) });
-                self.from_wall = false;
+                self.minted = Some(self.minted.map_or(bound, |known| known.max(bound)));
             }
             (Some(_), None) => {}
         }
@@ -202,7 +229,9 @@ impl IssuerClock {
     /// after `received`, and when it is absurd: it would put the issuer's clock past the newest
     /// token's `exp` (at that token's arrival) by more than [`REISSUE_TOLERANCE`], more than
     /// [`MAX_HINT_STEP`] ahead of the estimate, or behind the estimate by more than
-    /// [`MAX_OPTIMISM`] (the estimate's own error) beyond the header's second.
+    /// [`MAX_OPTIMISM`] (the estimate's own error) beyond the header's second. One that is not
+    /// absurd is kept as a bound even when the estimate is ahead of it: an estimate taken from
+    /// the page's wall clock may step back later, and never below it.
     ///
     /// ```
     /// use connect_token::core::clock::IssuerClock;
@@ -228,11 +257,11 @@ impl IssuerClock {
         let behind = upper.saturating_add(MAX_OPTIMISM) < known;
         let too_far = lower.saturating_sub(known) > MAX_HINT_STEP;
         let past_newest = self.upper.is_some_and(|newest| lower > newest.saturating_add(REISSUE_TOLERANCE));
-        if behind || too_far || past_newest || lower <= known {
+        if behind || too_far || past_newest {
             return false;
         }
-        self.hint = Some(lower);
-        true
+        self.dates = Some(self.dates.map_or(lower, |dates| dates.max(lower)));
+        lower > known
     }
 }
 
@@ -436,6 +465,19 @@ mod tests {
         let before = clock;
         assert!(!clock.server_time(at(2_000, 0), at(2_100, 0), ISSUER + 2_000));
         assert_eq!(clock, before);
+    }
+
+    #[test]
+    fn a_date_below_an_estimate_from_the_page_clock_still_bounds_it_after_a_backward_step() {
+        // The first token has no iat; the page's clock is right. A truthful Date read over a 32 s
+        // round trip is 16 s below the estimate: nothing to learn yet, but a bound.
+        let mut clock = IssuerClock::default();
+        clock.observe(at(0, 0), at(0, 0), None, ISSUER + 15 * MIN, false);
+        assert!(!clock.server_time(at(1_000, 0), at(33_000, 0), ISSUER + 17_000));
+        // The page's clock steps back 30 days: the estimate follows it only down to that bound.
+        let stepped = at(40_000, -30 * 1_440 * MIN);
+        clock.clocks_disagreed(stepped);
+        assert_eq!(clock.issuer_now(stepped), ISSUER + 17_000 + 7_000);
     }
 
     #[test]

@@ -313,6 +313,30 @@ fn k9_the_status_follows_an_estimate_that_a_backward_step_moved_out_of_the_final
     assert_eq!(k.keeper().status(), Status::Fresh, "handed out, so fresh");
 }
 
+/// Issue K10 (issue 25, found by the keeper target twice: ../shared/fuzz/keeper-crash-ff696b17
+/// and -b22be59e): the first token has no `iat`, so the estimate follows the page's clock. A
+/// truthful `Date` header read over a long round trip is a lower bound 16 s below that estimate,
+/// so it was dropped as "nothing to learn". The page's clock then steps back 30 days: the estimate
+/// was taken from it again, below the dropped bound, and a token that had expired was handed out
+/// as if it had 30 days left. Every bound is kept now, and the estimate never goes below one.
+#[test]
+fn k10_a_date_bound_below_an_estimate_from_the_page_clock_survives_a_backward_step() {
+    use harness::tokens::token_without_iat;
+    let mut k = Glued::new(Settings::default());
+    let raw = token_without_iat(T0 / S + 900, 1);
+    let ask = k.tick(at(T0, 0)).ask.unwrap();
+    k.answered(at(T0, 0), ask, Ok(&raw));
+    // The backend's clock read T0 + 17 s during a request sent at +1 s and answered at +33 s.
+    k.server_time(at(T0 + S, 0), at(T0 + 33 * S, 0), T0 + 17 * S);
+    // The page's clock steps back 30 days; twenty minutes after T0 the token has expired.
+    let back = -30 * 1_440 * MIN;
+    k.tick(at(T0 + 40 * S, back));
+    let later = at(T0 + 20 * MIN, back);
+    k.tick(later);
+    assert!(k.keeper().issuer_now(later) >= T0 + 20 * MIN - 17 * S, "below the Date's bound");
+    assert_eq!(k.usable_token(later), None, "handed out a token that expired five minutes ago");
+}
+
 /// Issue D1: an `exp` in (0, 0.001) s decoded to `expires_at == 0` instead of `ExpInvalid`
 /// (`seconds > 0.0` let it through, `as Millis` truncated it to 0). Found by `decode_parts` in the
 /// Rust decoder, since removed; the judgement now lives in `token::times`, where it stays fixed.
