@@ -20,25 +20,24 @@
 //! A second source of readings is the `Date` header of the app's backend ([`IssuerClock::server_time`]):
 //! the server's clock read `date` (whole seconds) at some moment between sending and receiving,
 //! which bounds the offset from below like `iat` does (and above, which is used only to reject an
-//! absurd header). Such a hint is never trusted over the tokens: one that contradicts the newest
-//! token, or a newly minted token that contradicts it, is dropped.
+//! absurd header: one that contradicts the newest token is ignored).
 //!
 //! # The invariant
 //!
-//! The estimate is the largest of three numbers, each kept on its own: the tightest lower bound
-//! the `iat` of every token judged gives (accepted or refused as expired), the tightest lower
-//! bound from the `Date` headers not found absurd, and, only while no token with `iat` was judged,
-//! the page's wall clock (read again at each discontinuity). So, however far off the page's
-//! clock is and whatever it does, **the estimate is never below a lower bound seen**: from `iat`
-//! always, from a `Date` until a newly minted token contradicts it (then one of the two lied, and
-//! the token wins). And it runs ahead of the issuer's clock only as far as a source lied, or, for a
-//! token minted while it was asked for, by at most the round trip beyond `MAX_OPTIMISM − 1 s`.
-//! Upper bounds (`exp` at the arrival of a token judged valid, a `Date`'s second) are used to
-//! reject absurd headers, never to move the estimate back. A token is handed out only while the
-//! estimate says it has more than the final window left, so by the issuer's true clock it has at
-//! least the final window less the error of the tightest truthful bound seen. The native test
-//! `fuzz/harness/tests/clock_bounds.rs` and the keeper fuzz target check exactly that, with one
-//! computation of the bound (`harness::bounds`).
+//! The estimate is the largest of three numbers, each kept on its own and never moved back: the
+//! tightest lower bound the `iat` of every token judged gives (accepted or refused as expired), the
+//! tightest lower bound from the `Date` headers not found absurd, and, only while no token with
+//! `iat` was judged, the page's wall clock (read again at each discontinuity, so it may go back).
+//! So, however far off the page's clock is and whatever it does, with or without `iat`, **the
+//! estimate is never below a lower bound seen**. It runs ahead of the issuer's clock only if a
+//! source lied (a `Date` ahead, an `iat` in the future), which makes tokens look older than they
+//! are (earlier renewals, a fresh token refused), never younger; or, for a token minted while it
+//! was asked for, by at most its round trip beyond `MAX_OPTIMISM − 1 s`. Upper bounds (`exp` at
+//! the arrival of a token judged valid, a `Date`'s second) only reject absurd headers. A token is
+//! handed out only while the estimate says it has more than the final window left, so by the
+//! issuer's true clock it has at least the final window less the error of the tightest truthful
+//! bound seen. `fuzz/harness/tests/clock_bounds.rs` (a native property test) and the keeper fuzz
+//! target check exactly that, with one computation of the bound (`harness::bounds`).
 
 use super::{Millis, Now};
 
@@ -83,11 +82,9 @@ pub struct IssuerClock {
     /// The page's wall clock as an offset, read at the first token and again at every
     /// discontinuity: the estimate while no token with `iat` was judged. No bound.
     wall: Option<Millis>,
-    /// The tightest lower bound from `Date` headers, kept until a token contradicts it; kept even
-    /// while it is below an estimate taken from the wall clock, which may step back later.
+    /// The tightest lower bound from `Date` headers; kept even while it is below an estimate taken
+    /// from the wall clock, which may step back later.
     dates: Option<Millis>,
-    /// The latest `iat` seen.
-    latest_issued: Option<Millis>,
     /// `exp` minus monotonic time at the arrival of the newest token judged valid: the issuer's
     /// clock read less than its `exp` when it arrived.
     upper: Option<Millis>,
@@ -172,28 +169,16 @@ impl IssuerClock {
             (Some(known), None) => known,
             (None, None) => self.wall.unwrap_or(arrived.wall.saturating_sub(now)),
         };
-        let hinted = offset.max(self.dates.unwrap_or(Millis::MIN));
-        // A token minted after every token seen, fresh and valid by the tokens alone, outweighs
-        // the `Date` headers that say otherwise: they are hints. (Fresh: its `iat` is no older
-        // than the tokens before it say the issuer's clock is, within their error.)
-        let minted_after_all = issued_at.is_some_and(|iat| self.latest_issued.is_none_or(|latest| iat > latest));
-        let fresh = match (self.minted, minted) {
-            (Some(known), Some(minted)) => minted >= known - MAX_OPTIMISM - 1_000,
-            _ => false,
-        };
-        let estimate = if hinted >= upper && offset < upper && minted_after_all && fresh && !reissued {
-            self.dates = None;
-            offset
-        } else {
-            hinted
-        };
+        // The `Date` headers are bounds too, never dropped: a newly minted token they say had
+        // expired is refused. Only a `Date` that lies can make that happen, and lies only ever
+        // make tokens look older than they are (earlier renewals), never younger.
+        let estimate = offset.max(self.dates.unwrap_or(Millis::MIN));
         if estimate < upper {
             match issued_at {
                 Some(_) => self.minted = Some(offset),
                 None if self.minted.is_none() => self.wall = Some(offset),
                 None => {}
             }
-            self.latest_issued = self.latest_issued.max(issued_at);
             self.upper = Some(upper);
             return Reading::Valid;
         }
@@ -481,15 +466,18 @@ mod tests {
     }
 
     #[test]
-    fn a_newly_minted_token_outweighs_a_date_header_that_contradicts_it() {
+    fn a_date_header_is_a_bound_that_a_newly_minted_token_does_not_undo() {
         let mut clock = IssuerClock::default();
         clock.observe(at(0, 0), at(0, 0), Some(ISSUER), ISSUER + 15 * MIN, false);
-        // A Date 14 minutes ahead: not absurd by the held token, but wrong.
+        // A Date 14 minutes ahead: not absurd by the held token (if it is wrong, the server lied).
         assert!(clock.server_time(at(1_000, 0), at(1_000, 0), ISSUER + 14 * MIN));
-        // A token minted now with 5 minutes to live looks expired by the hint, not by the tokens.
+        // A token minted 2 s later with 5 minutes to live expired 9 minutes ago by that Date: were
+        // the Date true, handing it out would send an expired token, so it is refused.
         let now = at(2_000, 0);
-        assert_eq!(clock.observe(now, now, Some(ISSUER + 2_000), ISSUER + 5 * MIN, false), Reading::Valid);
-        assert_eq!(clock.issuer_now(now), ISSUER + 2_000);
+        assert_eq!(clock.observe(now, now, Some(ISSUER + 2_000), ISSUER + 5 * MIN, false), Reading::Expired);
+        assert_eq!(clock.issuer_now(now), ISSUER + 14 * MIN + 1_000);
+        // A 15-minute token minted then is valid: a lie of 14 minutes only shortens its use.
+        assert_eq!(clock.observe(now, now, Some(ISSUER + 2_000), ISSUER + 17 * MIN, false), Reading::Valid);
     }
 }
 

@@ -24,11 +24,12 @@
 //! (`tokens::read`); an answer can also be a token whose `Read` is given outright (any `exp` and
 //! `iat`, NaN, infinities, subnormals) or one broken at a chosen stage of the browser's parsing.
 
+use crate::bounds::{date_plausible, TrueBounds};
 use crate::claims_check::Value;
 use crate::glue::Glued;
 use crate::tokens::{base64url, leaks, read, token, token_with_claims, token_without_iat, Host, HEADER_JSON};
 use arbitrary::Arbitrary;
-use connect_token::core::clock::{MAX_HINT_STEP, MAX_OPTIMISM};
+use connect_token::core::clock::MAX_OPTIMISM;
 use connect_token::core::error::{Code, Error};
 use connect_token::core::keeper::{
     AskId, Notice, Release, Settings, Step, CLOCK_TOLERANCE, FINAL_WINDOW, LATE_WAKE, MAX_BACKOFF, MIN_ASK_INTERVAL,
@@ -291,24 +292,12 @@ struct Run {
     stale_newer: bool,
     /// The latest `iat` of the tokens answered and not refused as expired.
     latest_iat: Option<Millis>,
-    /// The errors (true offset − bound) of the lower bounds on the clock offset that the tokens
-    /// seen give and that are still lower bounds (error ≥ 0): a forward jump of the page's clock
-    /// makes old bounds too high, and the keeper may then drop them.
-    bounds: Vec<Millis>,
-    /// Whether any token was observed.
-    observed: bool,
-    /// The estimate came from a token without `iat` and no token with `iat` was judged since
-    /// (accepted, or refused as expired: its `iat` is a bound either way).
-    no_iat_estimate: bool,
-    /// Then the keeper trusts the page's wall clock, and takes the estimate from it again at every
-    /// discontinuity it sees: the error of that estimate (true offset − estimate).
-    wall_error: Millis,
+    /// What the truthful tokens and `Date` headers seen allow the estimate to be (the bound the
+    /// true-clock check holds the keeper to).
+    truth: TrueBounds,
     /// A source lied about the issuer's time (a `Date` header off, a token with `iat` in the
     /// future): the keeper's estimate may run ahead of the issuer's clock.
     lied: bool,
-    /// The monotonic clock stood still in a sleep since the newest token was accepted: the keeper
-    /// may ignore a truthful `Date` as contradicting that token, so it is no bound in the model.
-    paused_since_token: bool,
     expired_noticed_for: Option<String>,
     renewed_notices: u32,
     failed_notices: u32,
@@ -355,12 +344,8 @@ pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
         estimate_reset: false,
         stale_newer: false,
         latest_iat: None,
-        bounds: Vec::new(),
-        observed: false,
-        no_iat_estimate: false,
-        wall_error: 0,
+        truth: TrueBounds::default(),
         lied: false,
-        paused_since_token: false,
         expired_noticed_for: None,
         renewed_notices: 0,
         failed_notices: 0,
@@ -450,10 +435,8 @@ impl Run {
                 // offset grows by the sleep, so every bound's error does too.
                 let ms = Millis::from(*s % (30 * 86_400)) * 1000;
                 self.page_now += ms;
-                self.bounds.iter_mut().for_each(|e| *e += ms);
-                self.wall_error += ms;
+                self.truth.paused(ms);
                 self.disagreement(ms);
-                self.paused_since_token |= ms > 0;
                 let now = self.now();
                 let step = self.keeper.tick(now);
                 self.after(step, "tick")
@@ -469,13 +452,10 @@ impl Run {
                 let date = (self.issuer_now() - rtt / 2).div_euclid(1000) * 1000 + wrong;
                 self.lied |= wrong != 0;
                 let now = self.now();
-                // By the rules, a Date more than MAX_HINT_STEP ahead of the estimate, or behind it by
-                // more than MAX_OPTIMISM beyond its second and the round trip, is absurd.
-                let estimate = self.keeper.issuer_now(now);
-                let plausible = date - estimate <= MAX_HINT_STEP && date + 1_000 + rtt + MAX_OPTIMISM >= estimate;
+                let plausible = date_plausible(self.keeper.issuer_now(now), date, rtt);
                 let step = self.keeper.server_time(sent, now, date);
-                if wrong == 0 && self.observed && !self.paused_since_token && plausible {
-                    self.bounds.push(self.issuer_now() - date);
+                if wrong == 0 {
+                    self.truth.date(self.issuer_now() - date, plausible);
                 }
                 self.after(step, "server time")
             }
@@ -620,7 +600,8 @@ impl Run {
         let held_token_before = self.keeper.held_token().map(str::to_string);
         let same_as_held = raw.as_ref().is_ok_and(|(raw, _)| self.keeper.is_held(raw));
         let renewals_before = self.keeper.stats().renewals;
-        let estimate_ahead = self.observed && self.bounds.is_empty();
+        let estimate_ahead = self.truth.observed() && !self.truth.has_bound();
+        let follows_wall = self.truth.follows_wall();
         if live {
             if let Some(judged) = judged {
                 if same_as_held && self.keeper.expires_at_page_time().is_some_and(|at| at <= self.page_now) {
@@ -684,12 +665,7 @@ impl Run {
             }
         }
         let k1 = estimate_ahead && !self.checks.fresh_accepted_when_estimate_ahead;
-        let k6 = self.no_iat_estimate && !self.checks.fresh_accepted_after_no_iat_estimate;
-        // Any token with `iat` the keeper judged, accepted or refused as expired, ends an estimate
-        // taken from the page's clock: its `iat` bounds the issuer's clock (issue 19).
-        if live && judged.is_some_and(|j| j.is_ok_and(|d| d.issued_at.is_some())) {
-            self.no_iat_estimate = false;
-        }
+        let k6 = follows_wall && !self.checks.fresh_accepted_after_no_iat_estimate;
         // A token minted just now, asked for and answered within MAX_OPTIMISM − 1 s, is never
         // refused as expired: the estimate is monotonic, so no step of the page's wall clock and
         // no sleep makes it run ahead of the issuer's clock; only a source that lied can.
@@ -703,11 +679,8 @@ impl Run {
         }
         if live && (renewed || same_as_held) && !refused_expired {
             if let Some(Ok(decoded)) = judged {
-                if renewed {
-                    self.paused_since_token = false;
-                }
                 // A token the source handed out already expired: a truthful Date contradicts it.
-                self.paused_since_token |= decoded.expires_at <= issuer_now;
+                self.truth.held(renewed, decoded.expires_at <= issuer_now);
             }
         }
         if let (Ok((raw, _)), Some(Release::Failed(error))) = (&raw, &step.release) {
@@ -723,28 +696,17 @@ impl Run {
     fn disagreement(&mut self, ms: Millis) {
         let elapsed = self.mono - self.last_event_mono;
         if ms.abs() > CLOCK_TOLERANCE + elapsed.max(0) / 1_000 {
-            self.wall_error = -self.skew;
+            self.truth.wall_read(-self.skew);
         }
     }
 
-    /// Updates the lower-bound model for a token the keeper is about to judge (`None`: its claims
-    /// are refused).
+    /// Updates the bounds for a token the keeper is about to judge (`None`: its claims are
+    /// refused). Every token's iat bounds the issuer's clock, whether the keeper accepts the token
+    /// or refuses it as expired (issue 19; an iat equal to exp included).
     fn observe(&mut self, judged: Option<connect_token::core::token::Times>) {
         let Some(decoded) = judged else { return };
         let issuer_now = self.issuer_now();
-        let true_offset = issuer_now - self.page_now;
-        // Every token's iat bounds the issuer's clock, whether the keeper accepts the token or
-        // refuses it as expired (issue 19; an iat equal to exp included). Without iat, the first
-        // token makes the page's clock the estimate (`wall_error`).
-        let error = decoded.issued_at.map(|iat| issuer_now - iat);
-        if decoded.issued_at.is_none() && !self.observed {
-            self.no_iat_estimate = true;
-            self.wall_error = true_offset;
-        }
-        self.observed = true;
-        if let Some(error) = error.filter(|e| *e >= 0) {
-            self.bounds.push(error);
-        }
+        self.truth.token(decoded.issued_at.map(|iat| issuer_now - iat), issuer_now - self.page_now);
     }
 
     /// Checks a step and the keeper's state after it.
@@ -892,8 +854,7 @@ impl Run {
             if self.checks.true_clock && checked {
                 // A bound that a forward jump made too high is no longer a lower bound: the
                 // keeper may drop it, but must not then hand out a token the issuer has expired.
-                let wall = self.no_iat_estimate.then_some(self.wall_error.max(0));
-                let error = self.bounds.iter().copied().chain(wall).min().unwrap_or(0);
+                let error = self.truth.allowed_error().unwrap_or(0);
                 if true_remaining <= FINAL_WINDOW - error {
                     return Err(format!(
                         "usable with {true_remaining} ms left by the issuer's true clock; the tokens seen bound the estimate's error to {error} ms"

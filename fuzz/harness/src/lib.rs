@@ -1,6 +1,7 @@
 //! The checks behind connect-token's fuzz targets, as a plain library so that the seed corpus and
 //! the regressions also run as ordinary tests on stable Rust.
 
+pub mod bounds;
 pub mod claims_check;
 pub mod claims_text_check;
 pub mod glue;
