@@ -14,7 +14,12 @@ targets=("$@")
 
 rustup toolchain list | grep -q '^nightly' || { echo "run.sh: needs the nightly toolchain (rustup toolchain install nightly)" >&2; exit 2; }
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz || exit 2
-cargo +nightly fuzz build >/dev/null || exit 2
+# No sanitizer: the core and the harness are safe Rust (no `unsafe`), so AddressSanitizer finds
+# nothing Rust's own checks do not, and it made every execution about 6 times slower (profiled
+# with perf on the keeper target: its allocator, stack poisoning and unwinding were most of the
+# time; 40,000 runs of one corpus took 11.8 s with it, 2.0 s without).
+sanitizer=(-s none)
+cargo +nightly fuzz build "${sanitizer[@]}" >/dev/null || exit 2
 
 summary=()
 failed=0
@@ -23,7 +28,7 @@ for target in "${targets[@]}"; do
   before=$(ls "artifacts/$target" | wc -l)
   log="work/$target.log"
   echo "== $target: ${seconds}s"
-  cargo +nightly fuzz run "$target" "work/$target" "corpus/$target" -- \
+  cargo +nightly fuzz run "${sanitizer[@]}" "$target" "work/$target" "corpus/$target" -- \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 >"$log" 2>&1
   status=$?
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
@@ -36,7 +41,8 @@ for target in "${targets[@]}"; do
     echo "   FINDING (exit $status): see $log and fuzz/artifacts/$target/"
     grep -m3 -E 'panicked at|^thread|keeper:|claims:|claims_text:|source_failure:' "$log" | sed 's/^/   /' | cut -c1-400
   fi
-  summary+=("$(printf '%-15s %12s execs  cov %6s  corpus %6s  findings %s' "$target" "${runs:-?}" "${cov:-?}" "$corpus" "$new")")
+  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  summary+=("$(printf '%-15s %12s execs  %7s/s  cov %6s  corpus %6s  findings %s' "$target" "${runs:-?}" "${rate:-?}" "${cov:-?}" "$corpus" "$new")")
 done
 echo
 echo "== summary (${seconds}s per target)"

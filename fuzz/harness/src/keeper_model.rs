@@ -27,7 +27,7 @@
 use crate::bounds::{date_plausible, TrueBounds};
 use crate::claims_check::Value;
 use crate::glue::Glued;
-use crate::tokens::{base64url, leaks, read, token, token_with_claims, token_without_iat, Host, HEADER_JSON};
+use crate::tokens::{base64url, leaks, read, token, token_with_claims, token_without_iat, Host, HEADER_SEGMENT};
 use arbitrary::Arbitrary;
 use connect_token::core::clock::MAX_OPTIMISM;
 use connect_token::core::error::{Code, Error};
@@ -177,7 +177,7 @@ impl Claim {
 impl Broken {
     /// The token, and the `Read` the browser must make of it.
     fn token(self, text: &str) -> (String, Read) {
-        let header = base64url(HEADER_JSON.as_bytes());
+        let header = HEADER_SEGMENT;
         let claims = |json: &str| base64url(json.as_bytes());
         let quoted = serde_json::to_string(text).unwrap_or_default();
         match self {
@@ -589,7 +589,7 @@ impl Run {
             Answer::Claims { exp, iat } => {
                 self.nonce += 1;
                 let read = Read::Claims { exp: exp.get(issuer_now), iat: iat.get(issuer_now) };
-                Ok((format!("{}.given-claims-{}.sig", base64url(HEADER_JSON.as_bytes()), self.nonce), read))
+                Ok((format!("{HEADER_SEGMENT}.given-claims-{}.sig", self.nonce), read))
             }
             Answer::Error { fatal: true } => Err(Error::fatal(Code::HostUnavailable, "no AP")),
             Answer::Error { fatal: false } => Err(Error::new(Code::HostError, "Host error 503")),
