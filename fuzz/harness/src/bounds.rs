@@ -26,7 +26,8 @@ use connect_token::core::Millis;
 /// The truthful bounds seen, as their errors.
 #[derive(Debug, Clone, Default)]
 pub struct TrueBounds {
-    /// The smallest error of a truthful lower bound (a token's `iat`, a `Date`).
+    /// The smallest error of a lower bound (a token's `iat`, a truthful `Date`); negative after an
+    /// `iat` in the future, which the estimate must then be ahead of.
     tightest: Option<Millis>,
     /// While the estimate follows the page's wall clock: that estimate's error (issuer − wall).
     wall: Option<Millis>,
@@ -98,12 +99,13 @@ impl TrueBounds {
         self.wall.is_some()
     }
 
-    /// A truthful bound was seen.
+    /// A bound was seen.
     pub fn has_bound(&self) -> bool {
         self.tightest.is_some()
     }
 
-    /// How far behind the issuer's true clock the estimate may be; `None` before any token.
+    /// How far behind the issuer's true clock the estimate may be (negative: how far ahead it must
+    /// be); `None` before any token.
     pub fn allowed_error(&self) -> Option<Millis> {
         let wall = self.wall.map(|error| error.max(0));
         match (self.tightest, wall) {
@@ -112,10 +114,11 @@ impl TrueBounds {
         }
     }
 
+    /// A lower bound with this error; a negative one came from a lie (an `iat` in the future) and
+    /// still counts: the estimate never goes below any bound, and a sleep that stops the monotonic
+    /// clock for longer than the lie makes it a true one.
     fn bound(&mut self, error: Millis) {
-        if error >= 0 {
-            self.tightest = Some(self.tightest.map_or(error, |tightest| tightest.min(error)));
-        }
+        self.tightest = Some(self.tightest.map_or(error, |tightest| tightest.min(error)));
     }
 }
 

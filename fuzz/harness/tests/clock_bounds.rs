@@ -1,6 +1,6 @@
 //! The clock estimate's invariant (src/core/clock.rs, "The invariant"), as a property: for random
-//! sequences of token answers (with or without `iat`, freshly minted or old, expired or not, the
-//! held one again), `Date` headers (true or wrong by any number of seconds), waits, sleeps that
+//! sequences of token answers (with or without `iat`, freshly minted, old or from the future,
+//! expired or not, the held one again), `Date` headers (true or wrong by any number of seconds), waits, sleeps that
 //! stop the monotonic clock, and steps of the page's wall clock, on a page clock that may be
 //! decades off, `IssuerClock` is never behind the issuer's true clock by more than the truthful
 //! bounds seen allow (`harness::bounds`, the computation the keeper fuzz target uses), and,
@@ -40,7 +40,13 @@ fn event() -> impl Strategy<Value = Event> {
         ms.clone().prop_map(Event::Wait),
         ms.clone().prop_map(Event::SleepPaused),
         prop_oneof![-5_000..5_000i64, -40 * DAY..40 * DAY].prop_map(Event::Step),
-        (prop_oneof![0..2_000i64, 0..40 * DAY], prop_oneof![0..1_000i64, 0..50_000i64], 0..20_000i64, any::<bool>())
+        // A negative age is a lie: an `iat` in the future.
+        (
+            prop_oneof![0..2_000i64, 0..40 * DAY, -40 * DAY..0],
+            prop_oneof![0..1_000i64, 0..50_000i64],
+            0..20_000i64,
+            any::<bool>()
+        )
             .prop_map(|(age, ttl_s, latency, iat)| Event::Token { age, ttl_s, latency, iat }),
         (0..20_000i64).prop_map(|latency| Event::Again { latency }),
         (0..70_000i64, prop_oneof![Just(0i64), Just(0), -1_000_000..1_000_000i64])
@@ -58,7 +64,7 @@ struct World {
     truth: TrueBounds,
     /// The last token answered: `iat`, `exp`.
     last: Option<(Option<Millis>, Millis)>,
-    /// A `Date` that was wrong was sent: the estimate may run ahead.
+    /// A wrong `Date` was taken, or a token had an `iat` in the future: the estimate may run ahead.
     lied: bool,
 }
 
@@ -77,6 +83,7 @@ impl World {
 
     fn answer(&mut self, latency: Millis, iat: Option<Millis>, exp: Millis, reissued: bool) {
         let latency = latency.min(self.mono);
+        self.lied |= iat.is_some_and(|iat| iat > self.issuer);
         let asked = Now { wall: self.issuer + self.skew - latency, mono: self.mono - latency };
         self.truth.token(iat.map(|iat| self.issuer - iat), -self.skew);
         if self.clock.observe(asked, self.now(), iat, exp, reissued) == Reading::Valid {
