@@ -9,9 +9,90 @@ npm_ci() {
   if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
     [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     say "npm ci in ${dir#"$root"/}"
-    (cd "$dir" && npm ci --no-audit --no-fund)
+    retry_once "npm ci in ${dir#"$root"/}" "check that registry.npmjs.org is reachable (npm config get registry)" \
+      bash -c 'cd "$1" && npm ci --no-audit --no-fund' _ "$dir"
   fi
 }
+
+# Runs a command that downloads; if it fails, says so and runs it once more; if that fails too,
+# says which step failed and what to do, and fails.
+#   retry_once "<the step>" "<what to do if it keeps failing>" command args...
+retry_once() {
+  local step="$1" advice="$2" status=0
+  shift 2
+  "$@" && return 0 || status=$?
+  printf '\n== %s failed (exit %s); trying once more in 10 s\n' "$step" "$status" >&2
+  sleep 10
+  "$@" && return 0 || status=$?
+  printf '\nsetup: %s failed twice (exit %s). %s, then run ./scripts/setup.sh again.\n' "$step" "$status" "$advice" >&2
+  return "$status"
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# apt-get as root, waiting while another program holds the package manager's locks (a new VM's
+# automatic upgrades at first boot do): up to APT_LOCK_WAIT seconds (default 1200), saying once
+# per holder who holds which lock. apt-get waits for the dpkg lock itself only with
+# DPkg::Lock::Timeout, and `apt-get update` not even then (it fails at once on the lists lock), so
+# the wait is here: any failure that says "Could not get lock" is tried again every 5 s.
+apt_get() {
+  local deadline=$((SECONDS + ${APT_LOCK_WAIT:-1200})) log status held said=""
+  log=$(mktemp)
+  while true; do
+    status=0
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=5 "$@" 2>"$log" || status=$?
+    held=$(grep -m1 -o 'Could not get lock .*' "$log" || true)
+    if [ "$status" = 0 ] || [ -z "$held" ]; then
+      cat "$log" >&2
+      rm -f "$log"
+      return "$status"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      printf 'setup: gave up after %s s waiting for the package manager: %s\n' "${APT_LOCK_WAIT:-1200}" "$held" >&2
+      rm -f "$log"
+      return "$status"
+    fi
+    if [ "$held" != "$said" ]; then
+      printf 'setup: waiting for the package manager (apt-get %s): %s\n' "$1" "${held#Could not get lock }" >&2
+      said=$held
+    fi
+    sleep 5
+  done
+}
+
+# Installs Debian packages (the package lists first), waiting for the package manager's locks.
+apt_install() {
+  apt_get update -qq && apt_get install -y -qq "$@"
+}
+
+# Stage times for scripts/test.sh: `stage <name>` ends the previous stage and starts this one;
+# `stage_summary` (run on exit) prints how long each took and the total.
+stage_names=()
+stage_seconds=()
+stage() {
+  stage_end
+  stage_name="$*"
+  stage_start=$SECONDS
+  say "$*"
+}
+stage_end() {
+  if [ -n "${stage_name:-}" ]; then
+    stage_names+=("$stage_name")
+    stage_seconds+=($((SECONDS - stage_start)))
+    stage_name=""
+  fi
+}
+stage_summary() {
+  local status=$? i
+  stage_end
+  printf '\n== stage times\n'
+  for i in "${!stage_names[@]}"; do
+    printf '%6s  %s\n' "$(minutes "${stage_seconds[$i]}")" "${stage_names[$i]}"
+  done
+  printf '%6s  total%s\n' "$(minutes "$SECONDS")" "$([ "$status" = 0 ] || echo " (failed, exit $status)")"
+  return "$status"
+}
+minutes() { printf '%d:%02d' $(($1 / 60)) $(($1 % 60)); }
 
 # The wasm features the package uses (each engine in README "Browsers" supports them) and the
 # wasm-opt flags of the shipped build (scripts/build.sh; scripts/wasm-names.sh adds -g). A function

@@ -7,54 +7,59 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
+trap stage_summary EXIT
+stage "setup (installs what is missing)"
 ./scripts/setup.sh
+stage "setup's Debian step waits while another program holds the package manager (tests/setup)"
+tests/setup/apt-lock.test.sh
 
-say "format and lints (host and wasm32)"
+stage "format and lints (host and wasm32)"
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-say "the six crates are normal dependencies of the shipped wasm"
+stage "the six crates are normal dependencies of the shipped wasm"
 ./scripts/deps.sh
 
-say "native tests: the core, with property tests"
+stage "native tests: the core, with property tests"
 cargo test
 
-say "fuzz checks on stable: known issues, regressions, and every corpus input of every target replayed"
+stage "fuzz checks on stable: known issues, regressions, and every corpus input of every target replayed"
 cargo test -q --manifest-path fuzz/harness/Cargo.toml
 for corpus in fuzz/corpus/*/; do
   target=$(basename "$corpus")
   cargo run -q --manifest-path fuzz/harness/Cargo.toml --example replay -- "$target" "$corpus"*
 done
 
-say "browser tests: the Rust binding (src/web) through its JavaScript API, in headless Chromium"
+stage "browser tests: the Rust binding (src/web) through its JavaScript API, in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --tests
-say "the same browser tests in Firefox ESR (geckodriver, headless)"
+stage "the same browser tests in Firefox ESR (geckodriver, headless)"
 GECKODRIVER="$HOME/.cargo/bin/geckodriver" cargo test --target wasm32-unknown-unknown --tests
-say "the same browser tests in WebKitGTK (WebKitWebDriver and MiniBrowser under Xvfb)"
+stage "the same browser tests in WebKitGTK (WebKitWebDriver and MiniBrowser under Xvfb)"
 ./scripts/with-webkitdriver.sh cargo test --target wasm32-unknown-unknown --tests
 
-say "release package, its types (tsc --strict), no float formatting in it, and its size through Vite and webpack 5"
+stage "release package, its types (tsc --strict), no float formatting in it, and its size through Vite and webpack 5"
 ./scripts/build.sh
 ./scripts/types.sh
 ./scripts/no-float-fmt.sh
 ./scripts/size.sh "${SIZE_BUDGET:-36864}"
 
-say "host simulator self-test"
+stage "host simulator self-test"
 npm_ci www/sim
 node --test www/sim/selftest.mjs
 
-say "demo builds (Vite and webpack), and the demo's own check in Chromium"
+stage "demo builds (Vite and webpack), and the demo's own check in Chromium"
 (cd www/demo && npm run --silent build:vite && npm run --silent build:webpack -- --stats errors-warnings)
 node www/demo/check.mjs
 
-say "npm ci for the fresh apps' test runners (www/fresh-runners)"
+stage "npm ci for the fresh apps' test runners (www/fresh-runners)"
 npm_ci www/fresh-runners
 
-say "end-to-end, hostile-input and 24-hour soak suites in Chromium"
+stage "end-to-end, hostile-input and 24-hour soak suites in Chromium"
 node --test www/e2e/ www/hostile/ www/soak/
 
-say "the cross-engine suite in Chromium, Firefox ESR and WebKitGTK (real time, WebDriver)"
+stage "the cross-engine suite in Chromium, Firefox ESR and WebKitGTK (real time, WebDriver)"
 node --test www/engines/
 
+stage_end
 say "all tests passed"

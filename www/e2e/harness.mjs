@@ -401,13 +401,22 @@ export class Session {
   }
 
   /**
-   * Waits (real time, polling) until the host server has seen every ask the app's keeper made
-   * (an ask reaches the host through the bridge in its own time, answered or not, hung included).
-   * Returns the host's count.
+   * Waits (real time, polling) until the host server and the page agree on how many asks the page
+   * made, and returns that count. An ask reaches the host through the bridge in its own time
+   * (answered or not, hung included), and an answer that arrives in real time can start the next
+   * ask, so the page is read before and after the host: a count read once and compared later raced
+   * with that (a loaded machine saw page 8, host 9).
    */
   async hostCaughtUp(timeout = 15_000) {
-    await waitUntil(async () => this.world.control.stats().hostCalls >= (await this.stats()).hostCalls, 'the host saw every ask of the page', timeout);
-    return this.world.control.stats().hostCalls;
+    let seen;
+    const agree = async () => {
+      const page = (await this.stats()).hostCalls;
+      const host = this.world.control.stats().hostCalls;
+      seen = { page, host, pageAfter: (await this.stats()).hostCalls };
+      return page === host && host === seen.pageAfter;
+    };
+    await waitUntil(agree, () => `the host and the page agree on the asks made (last read: ${JSON.stringify(seen)})`, timeout);
+    return seen.host;
   }
 
   /** Waits (real time, polling) until fn(arg) in the frame is truthy. */
@@ -465,11 +474,11 @@ export async function assertNoLeaks(env, sessions = env.sessions, { allowPageJwt
   assert.deepEqual(leaks, [], 'the token leaked');
 }
 
-/** Waits (real time, polling in Node) until `condition()` (may be async) is truthy; throws after `timeout` ms. */
+/** Waits (real time, polling in Node) until `condition()` (may be async) is truthy; throws after `timeout` ms, saying `what` (a string, or a function that says what was last seen). */
 export async function waitUntil(condition, what, timeout = 15_000) {
   const t0 = Date.now();
   while (!(await condition())) {
-    if (Date.now() - t0 > timeout) throw new Error(`not within ${timeout} ms: ${what}`);
+    if (Date.now() - t0 > timeout) throw new Error(`not within ${timeout} ms: ${typeof what === 'function' ? what() : what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
