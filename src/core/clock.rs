@@ -108,7 +108,7 @@ impl IssuerClock {
     }
 
     /// The estimate still follows the page's wall clock: a token was seen, none with `iat`.
-    fn from_wall(&self) -> bool {
+    fn follows_wall(&self) -> bool {
         self.minted.is_none() && self.wall.is_some()
     }
 
@@ -133,7 +133,7 @@ impl IssuerClock {
     /// clock (no token with `iat` yet) is taken from it again, never below the `Date` bound; the
     /// bounds stay.
     pub fn clocks_disagreed(&mut self, now: Now) {
-        if self.from_wall() {
+        if self.follows_wall() {
             self.wall = Some(now.wall.saturating_sub(now.mono));
         }
     }
