@@ -9,9 +9,11 @@ import packed from './connect_token_wasm.js';
 
 export { ConnectAuth };
 
-// Started when the app's bundle runs, not at the first createConnectAuth(): unpacking and compiling
-// then overlap the rest of the app's start-up.
-let loading = startLoading();
+// Started when the app's bundle runs in a page, not at the first createConnectAuth(): unpacking and
+// compiling then overlap the rest of the app's start-up. Not where there is no document (a server
+// rendering the app, Node, a worker): there it waits for the first createConnectAuth(), so a server
+// that only renders pays nothing.
+let loading = typeof document === 'undefined' ? undefined : startLoading();
 
 /** The module loading; its failure is reported to createConnectAuth's callers, never unhandled. */
 function startLoading() {

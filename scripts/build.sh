@@ -27,12 +27,17 @@ cp -r js/index.js js/index.d.ts js/react js/testing js/package.json README.md LI
 mkdir "$out/cjs"
 echo '{ "type": "commonjs" }' >"$out/cjs/package.json"
 banner="const { TextDecoder, TextEncoder } = globalThis.TextDecoder ? globalThis : process.getBuiltinModule('node:util');"
+# The React entry keeps the main entry external (one module instance, one copy of the wasm, for an
+# app that requires both) and its 'use client' first (esbuild keeps the directive; no banner, since
+# it carries no glue).
 for pair in index:index react/index:react testing/index:testing; do
   entry=${pair%:*} name=${pair#*:}
+  if [ "$name" = react ]; then flags=(--external:../index.js); else flags=(--banner:js="$banner"); fi
   node_modules/.bin/esbuild "$out/$entry.js" --bundle --format=cjs --platform=neutral --external:react \
-    --banner:js="$banner" --log-level=warning --outfile="$out/cjs/$name.js"
+    "${flags[@]}" --log-level=warning --outfile="$out/cjs/$name.js"
   sed -e "s|'\.\./|'./|" "$out/$entry.d.ts" >"$out/cjs/$name.d.ts"
 done
+sed -i 's|require("\.\./index\.js")|require("./index.js")|' "$out/cjs/react.js"
 cp "$out/$crate.d.ts" "$out/cjs/"
 rm -rf pkg.old && { [ ! -d pkg ] || mv pkg pkg.old; } && mv "$out" pkg && rm -rf pkg.old
 echo "built pkg/"

@@ -31,6 +31,12 @@ export interface FakeHost {
   failNext(n?: number): void;
   /** The next `n` calls never answer (the real bridge has no timeout). */
   hangNext(n?: number): void;
+  /**
+   * Resolves once `getToken` has been called `n` times in all (default 1; at once if it has). A
+   * real promise: awaited under fake timers it lets the module load and the keeper start, e.g.
+   * `await act(() => host.called())` after rendering a `ConnectAuthProvider`.
+   */
+  called(n?: number): Promise<void>;
   /** Removes `globalThis.AP` (restores one that was there before). */
   uninstall(): void;
 }

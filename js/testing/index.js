@@ -35,6 +35,7 @@ export function createFakeHost(options = {}) {
   let failing = 0;
   let hanging = 0;
   let cached; // { token, exp } of the last token, for cacheMarginSeconds
+  const waiters = []; // [calls, resolve] of each called(n) not yet resolved
 
   const mint = () => {
     const now = Math.floor(Date.now() / 1000);
@@ -50,6 +51,10 @@ export function createFakeHost(options = {}) {
 
   const getToken = (callback) => {
     host.calls++;
+    for (const waiter of waiters.filter(([calls]) => host.calls >= calls)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter[1]();
+    }
     const fails = failing > 0;
     const hangs = !fails && hanging > 0;
     if (fails) failing--;
@@ -74,6 +79,9 @@ export function createFakeHost(options = {}) {
     },
     hangNext(n = 1) {
       hanging = n;
+    },
+    called(n = 1) {
+      return host.calls >= n ? Promise.resolve() : new Promise((resolve) => waiters.push([n, resolve]));
     },
     uninstall() {
       if (previous) Object.defineProperty(globalThis, 'AP', previous);

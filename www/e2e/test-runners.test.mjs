@@ -1,6 +1,7 @@
 // Where an app's own tests run: a new user's React app with the packed package installed runs its
 // tests with the real Vitest 4 and the real Jest 30, as the README's "Testing your app" says:
-// - Vitest (www/fresh-runners/vitest, no config): a component using useConnectAuth in jsdom, a
+// - Vitest (www/fresh-runners/vitest, no config): the provider under StrictMode, its hooks without
+//   arguments, useAuthFetch, Suspense and unmounting; a component using useConnectAuth in jsdom, a
 //   TanStack Query queryFn on auth.fetch, auth.fetch in Node against a local server (the token for
 //   the allowed origin only), and the test kit with fake timers (ten minutes of 60-second tokens, a
 //   failing host);
@@ -8,7 +9,7 @@
 //   and auth.fetch in jest-fixed-jsdom.
 // - Jest in its default CommonJS mode (www/fresh-runners/jest-cjs: babel-jest, node_modules not
 //   transformed, as most existing apps run it): auth.fetch in Node; the hook and the test kit under
-//   fake timers in jest-fixed-jsdom; and Jest's own jsdom environment, which has no TextDecoder,
+//   fake timers in jest-fixed-jsdom, and the provider under StrictMode; and Jest's own jsdom environment, which has no TextDecoder,
 //   TextEncoder or fetch: everything but auth.fetch without a `fetch` option works there, and that
 //   fails saying what is missing and what to do.
 // - create-react-app's `react-scripts test` (www/fresh-runners/cra: Jest 27, which reads `main`,
@@ -46,6 +47,11 @@ const RUNNERS = {
       'src/fetch.test.js: auth.fetch sends the token to an allowed origin and to no other',
       'src/renewals.test.js: ten minutes of 60-second tokens: each renewed before it expires',
       'src/renewals.test.js: a host that fails: the caller gets a host-error',
+      'src/Provider.test.jsx: under StrictMode: one keeper, one host call, renewals for ten minutes, disposed on unmount',
+      'src/Provider.test.jsx: useAuthFetch: one function for every render, which waits for the keeper and sends its token',
+      'src/Provider.test.jsx: useConnectAuthSuspense: the fallback until the keeper has its first token, then the claims',
+      'src/Provider.test.jsx: a keeper that cannot start: the hooks say failed, with its error',
+      'src/Provider.test.jsx: outside a provider, each hook says to add one',
     ],
   },
   jest: {
@@ -74,6 +80,7 @@ const RUNNERS = {
       'src/plain-jsdom.test.jsx: what this environment lacks is really missing',
       'src/plain-jsdom.test.jsx: createConnectAuth, token(), claims(), useConnectAuth and the test kit work',
       'src/plain-jsdom.test.jsx: auth.fetch without a fetch option says what is missing and what to do',
+      'src/provider.test.jsx: a provider under StrictMode: one host call, then renewals for ten minutes, none after unmount',
     ],
   },
   cra: {
@@ -130,6 +137,15 @@ async function freshApp(name, runner = RUNNERS[name]) {
   return app;
 }
 
+/** The failed tests of a Jest-shaped JSON report, with their messages (or the report's start). */
+function failures(results) {
+  const failed = results.testResults.flatMap((file) => [
+    ...(file.assertionResults.length ? [] : [`${file.name}: ${file.message}`]),
+    ...file.assertionResults.filter((t) => t.status === 'failed').map((t) => `${file.name}: ${t.title}\n${t.failureMessages.join('\n')}`),
+  ]);
+  return (failed.length ? failed.join('\n\n') : JSON.stringify(results)).slice(0, 6000);
+}
+
 for (const name of Object.keys(RUNNERS)) {
   test(`a fresh app's ${name} tests pass on the installed package`, async () => {
     const runner = RUNNERS[name];
@@ -143,7 +159,7 @@ for (const name of Object.keys(RUNNERS)) {
         maxBuffer: 64 << 20,
       });
     } catch (e) {
-      const detail = existsSync(report) ? readFileSync(report, 'utf8').slice(0, 4000) : `${e.stdout}\n${e.stderr}`;
+      const detail = existsSync(report) ? failures(JSON.parse(readFileSync(report, 'utf8'))) : `${e.stdout}\n${e.stderr}`;
       throw new Error(`${name} failed in ${app}:\n${detail}`);
     }
     const results = JSON.parse(readFileSync(report, 'utf8'));

@@ -6,6 +6,7 @@
 //   failure: window.connectTokenDemo = { error, createConnectAuth, isConnectTokenError },
 //            <html data-ready="error">.
 import { createConnectAuth, isConnectTokenError } from 'connect-token';
+import { ConnectAuthProvider } from 'connect-token/react';
 import { createRoot } from 'react-dom/client';
 import { readOptions } from './options.js';
 import { createActivity } from './activity.js';
@@ -24,7 +25,12 @@ createConnectAuth({ ...options, fetch: activity.recordingFetch() }).then(
     const ready = () => {
       document.documentElement.dataset.ready = '1';
     };
-    root.render(<App auth={auth} activity={activity} options={options} onMounted={ready} />);
+    // The keeper is made here (the test hook needs it); the provider hands it to the hooks below.
+    root.render(
+      <ConnectAuthProvider auth={auth}>
+        <App auth={auth} activity={activity} options={options} onMounted={ready} />
+      </ConnectAuthProvider>,
+    );
   },
   (error) => {
     window.connectTokenDemo = { error, createConnectAuth, isConnectTokenError };

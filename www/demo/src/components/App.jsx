@@ -14,7 +14,7 @@ import OptionsNote from './OptionsNote.jsx';
 const BUNDLER = typeof __BUNDLER__ === 'string' ? __BUNDLER__ : 'unknown bundler';
 
 export default function App({ auth, activity, options, onMounted }) {
-  const snapshot = useConnectAuth(auth);
+  const snapshot = useConnectAuth(); // the provider's keeper (main.jsx)
   const seen = useActivity(activity);
   const now = useNow(250);
   const [backendUser, setBackendUser] = useState(null);
