@@ -7,6 +7,14 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
+declare global {
+  interface SymbolConstructor {
+    /** `Symbol.dispose` (TypeScript's lib "ESNext.Disposable"), declared here too so that the
+     * declarations check with any `lib` (ES2020, ES2022 + DOM as in Vite's template, ESNext). */
+    readonly dispose: unique symbol;
+  }
+}
+
 /** Every code a `ConnectTokenError` can carry. */
 export type ConnectTokenErrorCode =
   | 'host-unavailable'
