@@ -35,11 +35,15 @@ const run = promisify(execFile);
 const FRESH = path.join(ROOT, 'www/fresh-runners');
 const MODULES = path.join(FRESH, 'node_modules');
 
+// Each test waits for the events it means (the module's load, the host's answer); the runners'
+// 5 s default per test is only a ceiling, which a busy machine can reach at the first load.
+const CEILING_MS = 60_000;
+
 const RUNNERS = {
   vitest: {
     major: '4.',
     toolchain: ['vitest', 'jsdom', 'react', 'react-dom', '@testing-library/react', '@testing-library/dom', '@tanstack/react-query'],
-    command: (report) => ['node_modules/vitest/vitest.mjs', 'run', '--reporter=json', `--outputFile=${report}`],
+    command: (report) => ['node_modules/vitest/vitest.mjs', 'run', '--reporter=json', `--outputFile=${report}`, `--testTimeout=${CEILING_MS}`],
     env: {},
     expected: [
       'src/Who.test.jsx: shows who is signed in, from the token the host gave',
@@ -57,7 +61,7 @@ const RUNNERS = {
   jest: {
     major: '30.',
     toolchain: ['jest', '@jest/globals', 'jest-environment-jsdom', 'jest-fixed-jsdom'],
-    command: (report) => ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${report}`],
+    command: (report) => ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${report}`, `--testTimeout=${CEILING_MS}`],
     env: { NODE_OPTIONS: '--experimental-vm-modules --no-warnings' },
     expected: [
       'src/fetch.test.js: auth.fetch sends the token to an allowed origin and to no other',
@@ -70,7 +74,7 @@ const RUNNERS = {
     versionOf: 'jest',
     type: 'commonjs',
     toolchain: ['jest', 'babel-jest', '@babel/core', '@babel/preset-env', '@babel/preset-react', 'jest-environment-jsdom', 'jest-fixed-jsdom', 'react', 'react-dom', '@testing-library/react', '@testing-library/dom'],
-    command: (report) => ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${report}`],
+    command: (report) => ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${report}`, `--testTimeout=${CEILING_MS}`],
     env: {},
     expected: [
       'src/fetch.test.js: auth.fetch sends the token to an allowed origin and to no other',
@@ -88,7 +92,7 @@ const RUNNERS = {
     versionOf: 'react-scripts',
     type: 'commonjs',
     toolchain: ['react-scripts', 'react', 'react-dom', '@testing-library/react', '@testing-library/dom'],
-    command: (report) => ['node_modules/react-scripts/bin/react-scripts.js', 'test', '--watchAll=false', '--json', `--outputFile=${report}`],
+    command: (report) => ['node_modules/react-scripts/bin/react-scripts.js', 'test', '--watchAll=false', '--json', `--outputFile=${report}`, `--testTimeout=${CEILING_MS}`],
     env: {},
     expected: [
       'src/App.test.js: the component shows who is signed in, from the token the test kit gave',

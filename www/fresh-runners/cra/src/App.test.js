@@ -1,7 +1,7 @@
 // create-react-app's `react-scripts test`: Jest 27 in jsdom 16, CommonJS through babel, `main` and
 // not `exports` (so the package's CommonJS build, and the react/ and testing/ folders' own
 // package.json), no TextDecoder, fetch or Headers in the environment.
-import { render, screen, waitFor } from '@testing-library/react';
+import { render, screen } from '@testing-library/react';
 import { createConnectAuth } from 'connect-token';
 import { useConnectAuth } from 'connect-token/react';
 import { createFakeHost } from 'connect-token/testing';
@@ -21,9 +21,9 @@ afterEach(() => {
 test('the component shows who is signed in, from the token the test kit gave', async () => {
   host = createFakeHost({ claims: { sub: '557058:cra' } });
   auth = await createConnectAuth();
+  expect(await auth.token()).toBe(host.lastToken); // the first token is here
   render(<Who auth={auth} />);
-  await waitFor(() => expect(screen.getByTestId('who').textContent).toBe('557058:cra'));
-  expect(await auth.token()).toBe(host.lastToken);
+  expect(screen.getByTestId('who').textContent).toBe('557058:cra');
   expect(auth.claims().exp - auth.claims().iat).toBe(900);
 });
 

@@ -35,6 +35,7 @@ test('a TanStack Query queryFn on auth.fetch: the backend gets the token', async
       <Issues auth={auth} api={api} />
     </QueryClientProvider>,
   );
-  expect(await screen.findByText('DEMO-2')).toBeTruthy();
+  // Waits for the query's answer; the timeout is only a ceiling for a busy machine.
+  expect(await screen.findByText('DEMO-2', {}, { timeout: 30_000 })).toBeTruthy();
   expect(authorization).toBe(`JWT ${host.lastToken}`);
 });

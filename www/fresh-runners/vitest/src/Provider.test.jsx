@@ -9,6 +9,9 @@ import { act, cleanup, render, screen } from '@testing-library/react';
 import { createFakeHost } from 'connect-token/testing';
 import { ConnectAuthProvider, useAuthFetch, useConnectAuth, useConnectAuthSuspense } from 'connect-token/react';
 
+// RTL's findBy gives up after 1 s; the events these wait for may take longer on a busy machine.
+const SLOW = { timeout: 30_000 };
+
 let host;
 let server;
 afterEach(() => {
@@ -103,7 +106,7 @@ test('useConnectAuthSuspense: the fallback until the keeper has its first token,
       </ConnectAuthProvider>,
     );
   });
-  expect((await screen.findByText('557058:suspense')).textContent).toBe('557058:suspense');
+  expect((await screen.findByText('557058:suspense', {}, SLOW)).textContent).toBe('557058:suspense');
   expect(fallbacks.length).toBeGreaterThan(0); // the keeper cannot exist at the first render
   expect(host.calls).toBe(1);
 });
@@ -115,7 +118,7 @@ test('a keeper that cannot start: the hooks say failed, with its error', async (
       <Who />
     </ConnectAuthProvider>,
   );
-  expect((await screen.findByText('failed')).textContent).toBe('failed');
+  expect((await screen.findByText('failed', {}, SLOW)).textContent).toBe('failed');
 });
 
 test('outside a provider, each hook says to add one', () => {
