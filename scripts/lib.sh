@@ -94,6 +94,30 @@ stage_summary() {
 }
 minutes() { printf '%d:%02d' $(($1 / 60)) $(($1 % 60)); }
 
+# Jobs that run beside the stages (installs that wait on the network, a test that mostly sleeps):
+# `beside <name> command...` starts one, its output in a log; `await_beside <name>` waits for it,
+# prints its log, and fails if it failed. Its time is a line of its own in the stage summary.
+declare -A beside_pid beside_log beside_start
+beside() {
+  local name="$1"
+  shift
+  beside_log[$name]=$(mktemp)
+  beside_start[$name]=$SECONDS
+  ("$@") >"${beside_log[$name]}" 2>&1 &
+  beside_pid[$name]=$!
+  say "beside the next stages: $name"
+}
+await_beside() {
+  local name="$1" status=0
+  wait "${beside_pid[$name]}" || status=$?
+  say "$name (beside; finished)"
+  cat "${beside_log[$name]}"
+  rm -f "${beside_log[$name]}"
+  stage_names+=("$name (beside the stages)")
+  stage_seconds+=($((SECONDS - beside_start[$name])))
+  return "$status"
+}
+
 # The wasm features the package uses (each engine in README "Browsers" supports them) and the
 # wasm-opt flags of the shipped build (scripts/build.sh; scripts/wasm-names.sh adds -g). A function
 # with one caller is inlined only up to 20 instructions: inlining every such function (wasm-opt's

@@ -2,16 +2,20 @@
 # Sets up (idempotent) and runs every test: formatting and lints for the host and wasm32, the
 # dependency check, the native core tests, the fuzz checks and corpora replayed on stable, the
 # browser tests (wasm-bindgen-test in Chromium, Firefox ESR and WebKitGTK), the size budget,
-# the host simulator's self-test, and the end-to-end and hostile-input suites in Chromium against
-# the real Connect bridge, through the Vite and webpack builds of the demo.
+# the host simulator's self-test, the end-to-end and hostile-input suites in Chromium against the
+# real Connect bridge, through the Vite and webpack builds of the demo, and fresh apps of every
+# bundler. Prints each stage's time and a summary at the end (scripts/lib.sh `stage`).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
 trap stage_summary EXIT
 stage "setup (installs what is missing)"
 ./scripts/setup.sh
-stage "setup's Debian step waits while another program holds the package manager (tests/setup)"
-tests/setup/apt-lock.test.sh
+# Beside the CPU-bound stages: the later suites' npm installs (mostly network and disk) and the
+# package-manager test (mostly waiting). Each is awaited before the first stage that needs it.
+suite_installs() { npm_ci www/sim && npm_ci www/demo && npm_ci www/fresh-runners; }
+beside "npm ci for the simulator, the demo and the fresh apps' test runners" suite_installs
+beside "setup's Debian step waits while another program holds the package manager (tests/setup)" tests/setup/apt-lock.test.sh
 
 stage "format and lints (host and wasm32)"
 cargo fmt --check
@@ -38,6 +42,9 @@ GECKODRIVER="$HOME/.cargo/bin/geckodriver" cargo test --target wasm32-unknown-un
 stage "the same browser tests in WebKitGTK (WebKitWebDriver and MiniBrowser under Xvfb)"
 ./scripts/with-webkitdriver.sh cargo test --target wasm32-unknown-unknown --tests
 
+await_beside "setup's Debian step waits while another program holds the package manager (tests/setup)"
+await_beside "npm ci for the simulator, the demo and the fresh apps' test runners"
+
 stage "release package, its types (tsc --strict), no float formatting in it, and its size through Vite and webpack 5"
 ./scripts/build.sh
 ./scripts/types.sh
@@ -45,18 +52,17 @@ stage "release package, its types (tsc --strict), no float formatting in it, and
 ./scripts/size.sh "${SIZE_BUDGET:-36864}"
 
 stage "host simulator self-test"
-npm_ci www/sim
 node --test www/sim/selftest.mjs
 
 stage "demo builds (Vite and webpack), and the demo's own check in Chromium"
 (cd www/demo && npm run --silent build:vite && npm run --silent build:webpack -- --stats errors-warnings)
 node www/demo/check.mjs
 
-stage "npm ci for the fresh apps' test runners (www/fresh-runners)"
-npm_ci www/fresh-runners
-
 stage "end-to-end, hostile-input and 24-hour soak suites in Chromium"
-node --test www/e2e/ www/hostile/ www/soak/
+node --test $(ls www/e2e/*.test.mjs | grep -v fresh-apps) www/hostile/ www/soak/
+
+stage "fresh apps from the packed tarball: Vite (dev server and build), Next.js (Turbopack and webpack), webpack, create-react-app, esbuild, Rollup"
+node --test www/e2e/fresh-apps.test.mjs
 
 stage "the cross-engine suite in Chromium, Firefox ESR and WebKitGTK (real time, WebDriver)"
 node --test www/engines/

@@ -45,6 +45,17 @@ export declare function useConnectAuth(auth?: ConnectAuth): ConnectAuthSnapshot;
 export declare function useAuthFetch(): ConnectAuth['fetch'];
 
 /**
+ * The provider's `ConnectAuth` itself (for `token()`, `stats()`, `subscribe()`, or to hand its
+ * `fetch` to a client made outside React), or `undefined` until it has started.
+ *
+ * ```tsx
+ * const auth = useConnectAuthInstance();
+ * useEffect(() => { auth?.token().then(openSocket); }, [auth]);
+ * ```
+ */
+export declare function useConnectAuthInstance(): ConnectAuth | undefined;
+
+/**
  * `useConnectAuth()` for a component under `<Suspense>`: suspends until the provider's keeper has
  * started, and throws its error to the nearest error boundary if it could not.
  *

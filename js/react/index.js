@@ -57,6 +57,16 @@ export function useAuthFetch() {
 }
 
 /**
+ * The provider's `ConnectAuth` itself (for `token()`, `stats()`, `subscribe()`, or to hand its
+ * `fetch` to a client made outside React), or `undefined` until it has started.
+ */
+export function useConnectAuthInstance() {
+  const provided = useContext(Provided);
+  if (!provided) throw outsideProvider('useConnectAuthInstance()');
+  return provided.auth;
+}
+
+/**
  * `useConnectAuth()` for a component under `<Suspense>`: suspends until the provider's keeper has
  * started and had its first answer, a token or a failure (then in the snapshot) (React 19 `use()`; React 18 the same way, by throwing the promise; it starts the keeper
  * if the provider's effect has not yet), and throws its error to the nearest error boundary if it

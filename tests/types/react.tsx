@@ -6,6 +6,7 @@ import {
   ConnectAuthProvider,
   useAuthFetch,
   useConnectAuth,
+  useConnectAuthInstance,
   useConnectAuthSuspense,
   type ConnectAuthProviderProps,
 } from 'connect-token/react';
@@ -18,6 +19,8 @@ function Issues() {
     void response;
   }, [fetch]);
   const shown: ConnectAuthStatus = status;
+  const instance: ConnectAuth | undefined = useConnectAuthInstance();
+  void instance?.token();
   return <p title={error?.code}>{`${shown} ${claims?.sub ?? ''} ${expiresAt ?? ''}`}</p>;
 }
 

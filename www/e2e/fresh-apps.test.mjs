@@ -1,24 +1,31 @@
 // The issue's acceptance test: a new user's fresh app, built by each bundler an existing React app
-// may use (Vite 8, webpack 5, create-react-app 5's `react-scripts build`, esbuild `--bundle
-// --format=esm`, Rollup with only @rollup/plugin-node-resolve), installs the packed package and
-// authenticates with no bundler config; the React apps' useConnectAuth(auth) re-renders on renewals.
+// may use (Vite 8's dev server and build, Next.js 16 App Router built by Turbopack and by webpack
+// and served by `next start`, webpack 5, create-react-app 5's `react-scripts build`, esbuild
+// `--bundle --format=esm`, Rollup with only @rollup/plugin-node-resolve), installs the packed
+// package and authenticates with no bundler config; the React apps render through
+// <ConnectAuthProvider> under <StrictMode> and re-render on renewals.
 //
 // 1. `npm pack` pkg/ and `npm install` the tarball (a real copy, offline) into a new app folder per
-//    bundler outside the repository, each holding the app of www/fresh (src/main.jsx, or
-//    plain/main.js for Rollup, which has no JSX or CommonJS plugin, plus the bundler's own files:
-//    Vite has no config at all, webpack only JSX through babel and an HTML page, CRA its public/).
+//    bundler outside the repository, each holding the app of www/fresh (src/main.jsx and
+//    src/Session.jsx, or plain/main.js for Rollup, which has no JSX or CommonJS plugin, or next/,
+//    plus the bundler's own files: Vite has no config at all, webpack only JSX through babel and an
+//    HTML page, CRA its public/).
 // 2. The toolchains are not downloaded: they are linked from www/demo/node_modules (Vite, webpack,
-//    babel, React) and www/fresh-runners/node_modules (react-scripts, esbuild, Rollup), which pin them.
+//    babel, React) and www/fresh-runners/node_modules (react-scripts, esbuild, Rollup), which pin
+//    them; the Next.js apps install theirs as create-next-app would (npm's cache first), since
+//    Turbopack resolves no package linked from outside the app.
 // 3. Build each app as a user would; each emits no .wasm, and exactly one of its JS files holds
 //    pkg/'s module (connect_token_wasm.js); webpack's stats say connect-token's modules came from
 //    the installed copy.
-// 4. Serve each build as the add-on page of its own simulated Connect world (40 s tokens), open
-//    the host page in Chromium, wait until the backend has accepted the app's own request, then move
-//    the page clock and the server clock together across three renewals: every new token's iat
-//    must show in the DOM by a re-render, and the backend rejects nothing.
+// 4. Serve each build as the add-on page of its own simulated Connect world (40 s tokens; a dev
+//    server or `next start` behind the world's add-on origin), open the host page in Chromium,
+//    wait until the backend has accepted the app's own request (one host call, under StrictMode
+//    too), then move the page clock and the server clock together across three renewals: every new
+//    token's iat must show in the DOM by a re-render, and the backend rejects nothing; no console
+//    warning or error in the page, nothing in an app server's log that says error or warning.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +33,8 @@ import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { startWorld } from '../sim/servers.js';
 import { CHROMIUM_PATH, CHROMIUM_ARGS } from '../chromium.mjs';
-import { ROOT, PKG_DIR, Session, assertNoLeaks, pkgWasmText } from './harness.mjs';
+import net from 'node:net';
+import { ROOT, PKG_DIR, Session, assertNoLeaks, pkgWasmText, waitUntil } from './harness.mjs';
 
 const run = promisify(execFile);
 const FRESH = path.join(ROOT, 'www/fresh');
@@ -42,6 +50,40 @@ const REQUEST_EVERY_MS = 5_000;
  * ...args]`), and the folder it builds into. Nothing about connect-token in any of them.
  */
 const APPS = {
+  // Vite's dev server (development React: StrictMode runs effects twice), behind the simulator.
+  'vite-dev': {
+    files: [['src', 'src'], ['vite', '.']],
+    modules: DEMO_MODULES,
+    toolchain: ['react', 'react-dom', 'vite'],
+    versionOf: 'vite',
+    major: '8.',
+    build: [],
+    serve: ['vite/bin/vite.js', '--port', '{port}', '--strictPort', '--host', '127.0.0.1'],
+  },
+  // Next.js 16 App Router: the provider in the root layout (a server component), the page rendered on
+  // the server and hydrated; built with Turbopack (next build's default) and with webpack, served
+  // by `next start` behind the simulator. Installed from the registry (npm's cache first) as
+  // create-next-app would, since Turbopack resolves no package linked from outside the app.
+  next: {
+    files: [['next', '.'], ['src/Session.jsx', 'app/Session.jsx']],
+    install: 'registry',
+    versionOf: 'next',
+    major: '16.',
+    build: [['next/dist/bin/next', 'build']],
+    out: '.next/static',
+    serve: ['next/dist/bin/next', 'start', '--port', '{port}', '--hostname', '127.0.0.1'],
+    page: '/',
+  },
+  'next-webpack': {
+    files: [['next', '.'], ['src/Session.jsx', 'app/Session.jsx']],
+    install: 'registry',
+    versionOf: 'next',
+    major: '16.',
+    build: [['next/dist/bin/next', 'build', '--webpack']],
+    out: '.next/static',
+    serve: ['next/dist/bin/next', 'start', '--port', '{port}', '--hostname', '127.0.0.1'],
+    page: '/',
+  },
   vite: {
     files: [['src', 'src'], ['vite', '.']],
     modules: DEMO_MODULES,
@@ -63,7 +105,7 @@ const APPS = {
   },
   // create-react-app 5: `react-scripts build` (webpack 5 inside, with CRA's own config).
   cra: {
-    files: [['src/main.jsx', 'src/index.js'], ['cra', '.']],
+    files: [['src/main.jsx', 'src/index.js'], ['src/Session.jsx', 'src/Session.jsx'], ['cra', '.']],
     modules: RUNNERS_MODULES,
     toolchain: ['react', 'react-dom', 'react-scripts'],
     versionOf: 'react-scripts',
@@ -93,6 +135,9 @@ const APPS = {
   },
 };
 
+// FRESH_APPS=vite-dev,next runs only those (for working on one); CI runs them all.
+for (const name of Object.keys(APPS)) if (process.env.FRESH_APPS && !process.env.FRESH_APPS.split(',').includes(name)) delete APPS[name];
+
 let tmp;
 let tarball;
 let browser;
@@ -101,7 +146,7 @@ const built = {};
 before(async () => {
   assert.ok(existsSync(path.join(PKG_DIR, 'package.json')), `${PKG_DIR} is missing: run ./scripts/build.sh first`);
   for (const app of Object.values(APPS)) {
-    for (const name of app.toolchain) {
+    for (const name of app.toolchain ?? []) {
       assert.ok(existsSync(path.join(app.modules, name, 'package.json')), `${app.modules}/${name} is missing: run npm ci in ${path.dirname(app.modules)}`);
     }
   }
@@ -133,18 +178,20 @@ async function prepare(name) {
   const own = existsSync(path.join(dir, 'package.json')) ? JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) : {};
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `fresh-${name}-app`, private: true, type: 'module', ...own }, null, 2));
 
-  // Installed before the links exist, so that npm neither fetches nor prunes them.
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], { cwd: dir });
+  // Installed before the links exist, so that npm neither fetches nor prunes them (a registry app
+  // installs its own dependencies too).
+  const mode = app.install === 'registry' ? '--prefer-offline' : '--offline';
+  await run('npm', ['install', mode, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], { cwd: dir });
   const installed = path.join(dir, 'node_modules/connect-token');
   assert.ok(!lstatSync(installed).isSymbolicLink() && lstatSync(installed).isDirectory(), `${installed} must be a copy, not a link`);
   assert.equal(readFileSync(path.join(installed, 'connect_token_wasm.js'), 'utf8'), readFileSync(path.join(PKG_DIR, 'connect_token_wasm.js'), 'utf8'), 'the installed copy holds pkg/ as built');
   assert.match(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).dependencies['connect-token'], /^file:.*\.tgz$/);
 
-  for (const dep of app.toolchain) {
+  for (const dep of app.toolchain ?? []) {
     mkdirSync(path.dirname(path.join(dir, 'node_modules', dep)), { recursive: true });
     symlinkSync(path.join(app.modules, dep), path.join(dir, 'node_modules', dep), 'dir');
   }
-  const version = JSON.parse(readFileSync(path.join(app.modules, app.versionOf, 'package.json'), 'utf8')).version;
+  const version = JSON.parse(readFileSync(path.join(dir, 'node_modules', app.versionOf, 'package.json'), 'utf8')).version;
   assert.ok(version.startsWith(app.major), `${app.versionOf} ${version}: this test is about ${app.versionOf} ${app.major}x`);
 
   for (const [bin, ...args] of app.build) {
@@ -154,13 +201,14 @@ async function prepare(name) {
     try {
       await run(native ? file : process.execPath, native ? args : [file, ...args], {
         cwd: dir,
-        env: { ...process.env, NO_COLOR: '1', CI: 'true', GENERATE_SOURCEMAP: 'false' },
+        env: { ...process.env, NO_COLOR: '1', CI: 'true', GENERATE_SOURCEMAP: 'false', NEXT_TELEMETRY_DISABLED: '1' },
         maxBuffer: 64 << 20,
       });
     } catch (e) {
       throw new Error(`${name} build failed in ${dir}:\n${e.stdout}\n${e.stderr}`);
     }
   }
+  if (!app.out) return dir; // a dev server builds as it serves
   const out = path.join(dir, app.out);
   const emitted = readdirSync(out, { recursive: true }).map(String);
   assert.deepEqual(emitted.filter((f) => f.endsWith('.wasm')), [], `${name} emits no .wasm: the module is in the JS`);
@@ -168,7 +216,45 @@ async function prepare(name) {
   const holders = emitted.filter((f) => f.endsWith('.js') && readFileSync(path.join(out, f), 'utf8').includes(module));
   assert.equal(holders.length, 1, `${name} bundles pkg/'s module once: ${holders}`);
   if (name === 'webpack') assertWebpackBundledTheInstall(dir, realpathSync(installed));
-  return out;
+  return app.serve ? dir : out;
+}
+
+/**
+ * Starts the app's own server (`app.serve`, `{port}` replaced) in `dir` and waits until it answers
+ * its page. Returns its origin, its log so far (a live array), and how to stop it.
+ */
+async function startAppServer(name, dir) {
+  const app = APPS[name];
+  const port = await freePort();
+  const [bin, ...args] = app.serve.map((a) => a.replace('{port}', String(port)));
+  const child = spawn(process.execPath, [path.join(dir, 'node_modules', bin), ...args], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1', NEXT_TELEMETRY_DISABLED: '1', BROWSER: 'none' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = [];
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  for (const stream of [child.stdout, child.stderr]) stream.on('data', (d) => log.push(...String(d).split('\n').filter(Boolean)));
+  const origin = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    child.kill();
+    await exited;
+  };
+  await waitUntil(async () => {
+    if (child.exitCode !== null) throw new Error(`${name} server exited (${child.exitCode}):\n${log.join('\n')}`);
+    return fetch(origin).then((r) => r.ok, () => false);
+  }, () => `${name} server answers at ${origin}:\n${log.join('\n')}`, 120_000);
+  return { origin, log, stop };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
 }
 
 /** webpack's own record says connect-token's ES modules came from the app's node_modules/connect-token (the tarball's copy). */
@@ -191,7 +277,9 @@ function assertWebpackBundledTheInstall(dir, installed) {
 for (const name of Object.keys(APPS)) {
   test(`fresh ${name} app: the packed package authenticates with no bundler config, and useConnectAuth re-renders on renewals`, { timeout: 180_000 }, async (t) => {
     const dist = await built[name];
-    const world = await startWorld({ addonDir: dist, https: false, host: { ttlSeconds: TTL_SECONDS } });
+    const server = APPS[name].serve ? await startAppServer(name, dist) : null;
+    const where = server ? { addonProxy: server.origin } : { addonDir: dist };
+    const world = await startWorld({ ...where, https: false, host: { ttlSeconds: TTL_SECONDS } });
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
@@ -199,7 +287,7 @@ for (const name of Object.keys(APPS)) {
       page.on('console', (m) => s.console.push({ type: m.type(), text: m.text(), url: m.location()?.url || '' }));
       page.on('pageerror', (e) => s.pageErrors.push(String(e?.stack || e)));
       await page.clock.install({ time: world.control.clock().now });
-      await page.goto(world.hostPageUrl({ addon: '/index.html' }));
+      await page.goto(world.hostPageUrl({ addon: APPS[name].page ?? '/index.html' }));
       s.frame = await (await page.waitForSelector('#sim-frame iframe')).contentFrame();
       assert.equal(new URL(s.frame.url()).origin, world.addonOrigin, 'the app runs cross-origin, in the host page');
       await s.frame.waitForFunction(() => document.documentElement.dataset.ready, null, { polling: 25, timeout: 30_000 });
@@ -229,7 +317,10 @@ for (const name of Object.keys(APPS)) {
         polling: 25,
         timeout: 30_000,
       });
-      assert.equal(world.control.addonStats().accepted, 1);
+      // The app asks once; in development StrictMode runs its effect twice, so twice there.
+      const initial = world.control.addonStats().accepted;
+      assert.equal(initial, name === 'vite-dev' ? 2 : 1, 'the app asked the backend who is signed in');
+      assert.equal(world.control.stats().hostCalls, 1, 'one keeper, one host call (under StrictMode too)');
       let shown = await showsSnapshot(s);
       assert.equal(shown.status, 'fresh');
       assert.equal(shown.iat, String(world.control.stats().issued[0].iat));
@@ -272,15 +363,18 @@ for (const name of Object.keys(APPS)) {
       const backend = world.control.addonStats();
       assert.equal(backend.rejected, 0, `rejected: ${JSON.stringify(backend.reasons)}`);
       assert.equal(backend.noToken, 0);
-      assert.equal(backend.accepted, requests + 1);
+      assert.equal(backend.accepted, requests + initial);
       assert.ok(requests >= RENEWALS * 3, `${requests} requests`);
       assert.ok(Object.keys(backend.perToken).length >= RENEWALS, 'requests went out with the renewed tokens');
       assert.deepEqual(s.problems(), []);
-      t.diagnostic(`${minted.length} tokens shown in ${renders} renders; ${requests + 1} requests accepted, none rejected`);
+      assert.deepEqual(s.console.filter((m) => m.type === 'warning').map((m) => m.text), [], 'no console warning');
+      if (server) assert.deepEqual(server.log.filter((line) => /error|warn/i.test(line)), [], `${name} server log:\n${server.log.join('\n')}`);
+      t.diagnostic(`${minted.length} tokens shown in ${renders} renders; ${requests + initial} requests accepted, none rejected`);
       await assertNoLeaks({ control: world.control }, [s]);
     } finally {
       await context.close().catch(() => {});
       await world.close();
+      await server?.stop();
     }
   });
 }

@@ -10,7 +10,7 @@ import { createBackend } from './backend.js';
 import { startAce } from './ace-backend.js';
 import { createControlApi } from './control-api.js';
 import { createHostServer } from './host-server.js';
-import { createAddonHandler } from './addon-server.js';
+import { createAddonHandler, forwardUpgrades } from './addon-server.js';
 import { createThirdRecorder, createThirdServer } from './third-server.js';
 import { createHttpsServer, makeSelfSignedCert } from './https-server.js';
 import { listen, closeServer, trackSockets, tokenHash } from './http-util.js';
@@ -24,6 +24,9 @@ export const PLACEHOLDER_DIR = path.join(HERE, 'placeholder');
 /**
  * @param {object} [opts]
  * @param {string} [opts.addonDir]      directory served at / on the add-on origin (default: placeholder/)
+ * @param {string} [opts.addonProxy]    origin of an app server (Vite's dev server, `next start`) that
+ *                                      answers the add-on origin's pages instead of addonDir (the
+ *                                      bridge and /api/* stay the simulator's)
  * @param {Record<string,string>} [opts.staticDirs]  extra mounts, e.g. {'/pkg/': '/abs/path/to/pkg'}
  * @param {number} [opts.hostPort]      0 / undefined = OS-chosen (also addonPort, secondPort, thirdPort, httpsPort)
  * @param {boolean} [opts.https]        start the HTTPS/HTTP2 origin (default true; needs openssl)
@@ -132,8 +135,14 @@ export async function startWorld(opts = {}) {
       iframeJs: path.join(ACJS_DIST, 'iframe.js'),
       mounts,
       pageHeaders: opts.pageHeaders && (() => opts.pageHeaders(origins)),
+      proxy: opts.addonProxy,
     });
-    const addonPort = await startLocalhost(() => trackSockets(http.createServer(addonHandler)), opts.addonPort);
+    const addonServer = () => {
+      const server = trackSockets(http.createServer(addonHandler));
+      if (opts.addonProxy) forwardUpgrades(server, opts.addonProxy);
+      return server;
+    };
+    const addonPort = await startLocalhost(addonServer, opts.addonPort);
     origins.addonOrigin = `http://localhost:${addonPort}`;
 
     // SECOND allowed API origin

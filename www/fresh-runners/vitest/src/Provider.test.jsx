@@ -7,7 +7,7 @@ import React, { StrictMode, Suspense } from 'react';
 import { afterEach, expect, test, vi } from 'vitest';
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { createFakeHost } from 'connect-token/testing';
-import { ConnectAuthProvider, useAuthFetch, useConnectAuth, useConnectAuthSuspense } from 'connect-token/react';
+import { ConnectAuthProvider, useAuthFetch, useConnectAuth, useConnectAuthInstance, useConnectAuthSuspense } from 'connect-token/react';
 
 // RTL's findBy gives up after 1 s; the events these wait for may take longer on a busy machine.
 const SLOW = { timeout: 30_000 };
@@ -123,7 +123,7 @@ test('a keeper that cannot start: the hooks say failed, with its error', async (
 
 test('outside a provider, each hook says to add one', () => {
   const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
-  for (const Hooked of [() => useConnectAuth(), () => useAuthFetch(), () => useConnectAuthSuspense()]) {
+  for (const Hooked of [() => useConnectAuth(), () => useAuthFetch(), () => useConnectAuthSuspense(), () => useConnectAuthInstance()]) {
     expect(() => render(<Hooked />)).toThrow(/needs a <ConnectAuthProvider> above it/);
   }
   quiet.mockRestore();
