@@ -97,13 +97,19 @@ minutes() { printf '%d:%02d' $(($1 / 60)) $(($1 % 60)); }
 # Jobs that run beside the stages (installs that wait on the network, a test that mostly sleeps):
 # `beside <name> command...` starts one, its output in a log; `await_beside <name>` waits for it,
 # prints its log, and fails if it failed. Its time is a line of its own in the stage summary.
-declare -A beside_pid beside_log beside_start
+declare -A beside_pid beside_log
 beside() {
   local name="$1"
   shift
   beside_log[$name]=$(mktemp)
-  beside_start[$name]=$SECONDS
-  ("$@") >"${beside_log[$name]}" 2>&1 &
+  # The job times itself (into <log>.seconds): it may end long before it is awaited.
+  (
+    start=$SECONDS
+    status=0
+    "$@" || status=$?
+    echo $((SECONDS - start)) >"${beside_log[$name]}.seconds"
+    exit "$status"
+  ) >"${beside_log[$name]}" 2>&1 &
   beside_pid[$name]=$!
   say "beside the next stages: $name"
 }
@@ -112,9 +118,9 @@ await_beside() {
   wait "${beside_pid[$name]}" || status=$?
   say "$name (beside; finished)"
   cat "${beside_log[$name]}"
-  rm -f "${beside_log[$name]}"
   stage_names+=("$name (beside the stages)")
-  stage_seconds+=($((SECONDS - beside_start[$name])))
+  stage_seconds+=("$(cat "${beside_log[$name]}.seconds" 2>/dev/null || echo 0)")
+  rm -f "${beside_log[$name]}" "${beside_log[$name]}.seconds"
   return "$status"
 }
 
