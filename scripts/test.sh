@@ -61,11 +61,12 @@ node www/demo/check.mjs
 stage "end-to-end, hostile-input and 24-hour soak suites in Chromium"
 node --test $(ls www/e2e/*.test.mjs | grep -v fresh-apps) www/hostile/ www/soak/
 
+# The cross-engine suite runs in real time (mostly waiting on its browsers), so beside the fresh
+# apps' builds; both hold on a loaded machine (scripts/test.sh was run beside two CPU-bound jobs).
+beside "the cross-engine suite in Chromium, Firefox ESR and WebKitGTK (real time, WebDriver)" node --test www/engines/
 stage "fresh apps from the packed tarball: Vite (dev server and build), Next.js (Turbopack and webpack), webpack, create-react-app, esbuild, Rollup"
 node --test www/e2e/fresh-apps.test.mjs
-
-stage "the cross-engine suite in Chromium, Firefox ESR and WebKitGTK (real time, WebDriver)"
-node --test www/engines/
+await_beside "the cross-engine suite in Chromium, Firefox ESR and WebKitGTK (real time, WebDriver)"
 
 stage_end
 say "all tests passed"

@@ -33,7 +33,7 @@ import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { startWorld } from '../sim/servers.js';
 import { CHROMIUM_PATH, CHROMIUM_ARGS } from '../chromium.mjs';
-import net from 'node:net';
+import { freePort } from '../engines/webdriver.mjs';
 import { ROOT, PKG_DIR, Session, assertNoLeaks, pkgWasmText, waitUntil } from './harness.mjs';
 
 const run = promisify(execFile);
@@ -247,15 +247,6 @@ async function startAppServer(name, dir) {
   return { origin, log, stop };
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** webpack's own record says connect-token's ES modules came from the app's node_modules/connect-token (the tarball's copy). */
 function assertWebpackBundledTheInstall(dir, installed) {
