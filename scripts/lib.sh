@@ -115,6 +115,7 @@ beside() {
 }
 await_beside() {
   local name="$1" status=0
+  stage_end # the wait is no part of the stage before it
   wait "${beside_pid[$name]}" || status=$?
   say "$name (beside; finished)"
   cat "${beside_log[$name]}"
