@@ -28,7 +28,7 @@ export function ConnectAuthProvider({ auth, children, ...options }) {
   const [keeper] = useState(() => startable(options, auth));
   const [state, setState] = useState(() => (auth ? { auth } : {}));
   useEffect(() => keeper.mount(setState), [keeper]);
-  const value = useMemo(() => ({ ...state, start: keeper.start, fetch: keeper.fetch }), [state, keeper]);
+  const value = useMemo(() => ({ ...state, firstAnswer: keeper.firstAnswer, fetch: keeper.fetch }), [state, keeper]);
   return createElement(Provided.Provider, { value }, children);
 }
 
@@ -68,10 +68,11 @@ export function useConnectAuthInstance() {
 
 /**
  * `useConnectAuth()` for a component under `<Suspense>`: suspends until the provider's keeper has
- * started and had its first answer, a token or a failure (then in the snapshot) (React 19 `use()`; React 18 the same way, by throwing the promise; it starts the keeper
- * if the provider's effect has not yet), and throws its error to the nearest error boundary if it
- * could not start. On a server it throws, which React answers with the boundary's fallback there
- * and the component in the browser (React's way for client-only content).
+ * its first answer, a token or a failure (which the snapshot then shows), starting the keeper if
+ * the provider's effect has not yet; React 19 through `use()`, React 18 by throwing the promise. If
+ * the keeper could not start, its error goes to the nearest error boundary. On a server it throws,
+ * which React answers with the boundary's fallback there and the component in the browser (React's
+ * way for client-only content).
  */
 export function useConnectAuthSuspense() {
   const provided = useContext(Provided);
@@ -80,18 +81,14 @@ export function useConnectAuthSuspense() {
   return useConnectAuth(waitFor(provided));
 }
 
-/** The keeper's life, made once per provider (nothing starts before `start` or `mount`). */
+/** The keeper's life, made once per provider (nothing starts before `mount` or `firstAnswer`). */
 function startable(options, given) {
   const timeoutMs = Number.isFinite(options.timeoutMs) && options.timeoutMs > 0 ? options.timeoutMs : DEFAULT_TIMEOUT_MS;
   let resolve, reject, started, disposeLater;
   const ready = new Promise((res, rej) => ((resolve = res), (reject = rej)));
   ready.catch(() => {}); // reported through the snapshot, and to each caller that waits
   if (given) resolve(given);
-  // The keeper once it has its first answer, a token or a failure (for <Suspense>).
-  let answered = false;
-  const firstAnswer = ready.then((auth) => auth.token().then(() => auth, () => auth)).finally(() => (answered = true));
-  firstAnswer.catch(() => {});
-  const first = { firstAnswer, answered: () => answered };
+  let first; // for <Suspense>, made at its first use
   /** Starts the keeper, once. */
   const start = () => {
     started ??= given
@@ -100,10 +97,22 @@ function startable(options, given) {
           (auth) => (resolve(auth), { auth }),
           (error) => (reject(error), { failed: Object.freeze({ status: 'failed', error }) }),
         );
-    return first;
   };
   return {
-    start,
+    /**
+     * For <Suspense>: starts the keeper if the effect has not, and gives the promise of it once it
+     * has its first answer (a token or a failure), with whether that has come.
+     */
+    firstAnswer() {
+      start();
+      if (!first) {
+        let answered = false;
+        const promise = ready.then((auth) => auth.token().then(() => auth, () => auth)).finally(() => (answered = true));
+        promise.catch(() => {}); // a keeper that could not start: thrown by the hook
+        first = { promise, answered: () => answered };
+      }
+      return first;
+    },
     /** Waits for the keeper (at most timeoutMs), then fetches through it. */
     fetch: (input, init) => within(ready, timeoutMs).then((auth) => auth.fetch(input, init)),
     /** The effect: starts the keeper, and disposes it only if no mount follows at once. */
@@ -129,10 +138,10 @@ function startable(options, given) {
  * keeper), it throws the error); in React 18, the keeper, its error thrown, or the promise thrown.
  */
 function waitFor(provided) {
-  const { firstAnswer, answered } = provided.start();
-  if (React.use) return React.use(firstAnswer);
-  if (answered()) return provided.auth;
-  throw provided.failed?.error ?? firstAnswer;
+  const first = provided.firstAnswer();
+  if (React.use) return React.use(first.promise);
+  if (first.answered()) return provided.auth;
+  throw provided.failed?.error ?? first.promise;
 }
 
 /** `promise`, or a ConnectTokenError with code `timeout` after `ms`. */
