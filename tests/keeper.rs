@@ -787,7 +787,7 @@ proptest! {
         warm_age in proptest::option::of(0f64..1.0),
         seed in any::<u64>(),
     ) {
-        let settings = Settings { renew_margin: margin_s * S, timeout: 10_000, jitter_seed: seed };
+        let settings = Settings { renew_margin: margin_s * S, timeout: 10_000, jitter_seed: seed, ..Settings::default() };
         let mut host = Host::new(T0, ttl, cache_margin_s);
         if let Some(age) = warm_age {
             // Another iframe warmed the cache: a token the host still hands out.

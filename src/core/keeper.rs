@@ -25,9 +25,15 @@
 //!    monotonic clock), the held token is renewed once before it is handed out again.
 //! 9. A `Date` header from the app's backend bounds the clock estimate ([`Keeper::server_time`]);
 //!    one per second of sending is enough ([`Keeper::server_time_due`]).
+//! 10. The app backend's own session tokens (`super::session`) serve the requests to the origin
+//!    that issued them ([`Keeper::choose`]). While one is held and the host's token has not been
+//!    asked for since it arrived, the host is not asked: not until the first backend token
+//!    reaches its margin, or a request needs the host's token. A host token in use is renewed as
+//!    in rule 2.
 
 use super::clock::{IssuerClock, Reading};
 use super::error::{Code, Error};
+use super::session::{Ignored, InitialToken, OriginId, SessionToken, SessionTokens, Subject};
 use super::token::{times, Read};
 use super::{push_decimal, Millis, Now};
 use alloc::string::String;
@@ -65,12 +71,25 @@ pub struct Settings {
     pub timeout: Millis,
     /// Seed of the backoff jitter.
     pub jitter_seed: u64,
+    /// The page's own origin, if it is allowed: where `initialToken` goes.
+    pub page_origin: Option<OriginId>,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { renew_margin: 60_000, timeout: 10_000, jitter_seed: 0x9E37_79B9_7F4A_7C15 }
+        Settings { renew_margin: 60_000, timeout: 10_000, jitter_seed: 0x9E37_79B9_7F4A_7C15, page_origin: Some(0) }
     }
+}
+
+/// Which token a request to an allowed origin carries ([`Keeper::choose`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// The session token its own backend issued.
+    Backend,
+    /// The host's token, usable now.
+    Host,
+    /// The host's token, once the keeper has one (it asks now).
+    Wait,
 }
 
 /// Identifies one ask, so that a late answer to an ask that timed out is ignored.
@@ -188,6 +207,14 @@ pub struct Stats {
     pub retries: u32,
     /// Asks that failed (error, timeout, malformed or expired token).
     pub failures: u32,
+    /// Backend session tokens taken from responses.
+    pub backend_tokens: u32,
+    /// Backend session tokens offered in responses and ignored.
+    pub ignored_tokens: u32,
+    /// Why the latest one was ignored.
+    pub last_ignored: Option<Ignored>,
+    /// What became of the `initialToken` option.
+    pub initial_token: InitialToken,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -254,6 +281,11 @@ pub struct Keeper {
     rng: u64,
     stats: Stats,
     version: u64,
+    /// The backend's session tokens, one per origin.
+    sessions: SessionTokens,
+    /// The host's token was asked for (handed out, or awaited) since the latest arrived: it is
+    /// renewed on schedule even while backend tokens serve the requests.
+    host_demand: bool,
 }
 
 impl Keeper {
@@ -282,6 +314,148 @@ impl Keeper {
             rng: settings.jitter_seed | 1,
             stats: Stats::default(),
             version: 0,
+            sessions: SessionTokens::default(),
+            host_demand: false,
+        }
+    }
+
+    /// Judges the `initialToken` option (a token the page came with: ACE's `{{token}}`) before
+    /// the first [`Keeper::tick`]: taken for the page's origin if it decodes, is fresh by the
+    /// clock estimate, and the page's origin is allowed; then the first requests need no host
+    /// call. Otherwise it is ignored (the host is asked as without it) and `stats()` says why.
+    ///
+    /// ```
+    /// use connect_token::core::keeper::{Choice, Keeper, Settings};
+    /// use connect_token::core::session::Subject;
+    /// use connect_token::core::token::Read;
+    /// use connect_token::core::Now;
+    /// let now = Now { wall: 1_764_000_000_000, mono: 0 };
+    /// let mut keeper = Keeper::new(Settings::default());
+    /// let read = Read::Claims { exp: Some(1_764_000_900.0), iat: Some(1_764_000_000.0) };
+    /// assert_eq!(keeper.initial_token(now, read, &Subject::Text("alice".into())), Ok(()));
+    /// assert_eq!(keeper.tick(now).ask, None, "no host call");
+    /// assert_eq!(keeper.choose(now, Some(0)).0, Choice::Backend);
+    /// ```
+    pub fn initial_token(&mut self, now: Now, read: Read, subject: &Subject) -> Result<(), Ignored> {
+        self.see(now);
+        let outcome = match self.settings.page_origin {
+            None => Err(Ignored::OriginNotAllowed),
+            Some(origin) => self.judge(now, origin, read, subject),
+        };
+        self.stats.initial_token = match outcome {
+            Ok(()) => InitialToken::Used,
+            Err(why) => InitialToken::Ignored(why),
+        };
+        self.version += 1;
+        outcome
+    }
+
+    /// A 2xx response from `origin` to a request that carried one of our tokens offered a
+    /// session token (the `sessionTokenHeader`): taken if the rules of `super::session` allow,
+    /// else ignored and counted.
+    pub fn offered(
+        &mut self,
+        now: Now,
+        origin: OriginId,
+        read: Read,
+        subject: &Subject,
+    ) -> (Result<(), Ignored>, Step) {
+        self.see(now);
+        let outcome = self.judge(now, origin, read, subject);
+        match outcome {
+            Ok(()) => self.stats.backend_tokens += 1,
+            Err(why) => {
+                self.stats.ignored_tokens += 1;
+                self.stats.last_ignored = Some(why);
+            }
+        }
+        self.version += 1;
+        (outcome, self.plan(now, Step::default()))
+    }
+
+    fn judge(&mut self, now: Now, origin: OriginId, read: Read, subject: &Subject) -> Result<(), Ignored> {
+        let decoded = times(read).map_err(|_| Ignored::Malformed)?;
+        let issuer_now = self.clock.issuer_now(now);
+        self.sessions.offer(origin, decoded, subject, issuer_now, self.settings.renew_margin)
+    }
+
+    /// Which token a request to `origin` carries (`None`: a caller of `token()`, which always gets
+    /// the host's): its backend's token while that has more than its margin left; else the host's,
+    /// if usable; else the backend's while it is out of its final window; else the host's once it
+    /// comes (the step asks for it). Asking for the host's token makes it renewed on schedule.
+    ///
+    /// ```
+    /// use connect_token::core::keeper::{Choice, Keeper, Settings};
+    /// use connect_token::core::Now;
+    /// let mut keeper = Keeper::new(Settings::default());
+    /// let (choice, step) = keeper.choose(Now { wall: 0, mono: 0 }, Some(0));
+    /// assert_eq!(choice, Choice::Wait);
+    /// assert!(step.ask.is_some());
+    /// ```
+    pub fn choose(&mut self, now: Now, origin: Option<OriginId>) -> (Choice, Step) {
+        self.see(now);
+        self.drop_lapsed(now);
+        let choice = self.pick(now, origin);
+        if choice != Choice::Backend && !self.host_demand {
+            self.host_demand = true;
+        }
+        (choice, self.plan(now, Step::default()))
+    }
+
+    /// [`Keeper::choose`]'s answer, without asking for anything.
+    fn pick(&self, now: Now, origin: Option<OriginId>) -> Choice {
+        let issuer_now = self.clock.issuer_now(now);
+        let backend = origin.and_then(|origin| self.sessions.get(origin)).filter(|_| !self.stopped);
+        let backend = backend.filter(|token| issuer_now < token.expires_at.saturating_sub(FINAL_WINDOW));
+        match backend {
+            Some(token) if issuer_now < token.expires_at - token.margin => Choice::Backend,
+            _ if self.usable(now).is_some() => Choice::Host,
+            Some(_) => Choice::Backend,
+            None => Choice::Wait,
+        }
+    }
+
+    /// What the page's own origin's requests carry as of the latest event (for `snapshot()` and
+    /// `claims()`): [`Choice::Backend`] or the host's token.
+    pub fn page_choice(&self) -> Choice {
+        match self.last_now {
+            Some(now) => self.pick(now, self.settings.page_origin),
+            None => Choice::Wait,
+        }
+    }
+
+    /// The session token held for `origin`.
+    pub fn session_token(&self, origin: OriginId) -> Option<&SessionToken> {
+        self.sessions.get(origin)
+    }
+
+    /// `origin` answered 401 to its session token (`is_held`: the one held, not an older one):
+    /// it is dropped, and the request is replayed with the host's token.
+    pub fn rejected_backend(&mut self, now: Now, origin: OriginId, is_held: bool) -> Step {
+        self.see(now);
+        if is_held && self.sessions.drop_origin(origin) {
+            self.version += 1;
+        }
+        self.plan(now, Step::default())
+    }
+
+    /// The host's new token speaks for `subject` (call after [`Notice::Renewed`]): the page's
+    /// user from now on; backend tokens of another user are dropped.
+    pub fn host_user(&mut self, subject: Subject) {
+        if self.sessions.host_user(subject) {
+            self.version += 1;
+        }
+    }
+
+    /// The page's wall-clock time (as `now.wall` counts) of issuer time `issuer_time`, as of the
+    /// latest event (see [`Keeper::expires_at_page_time`]).
+    pub fn page_time(&self, issuer_time: Millis) -> Option<Millis> {
+        Some(self.clock.page_time(issuer_time, self.last_now?))
+    }
+
+    fn drop_lapsed(&mut self, now: Now) {
+        if self.sessions.drop_lapsed(self.clock.issuer_now(now)) {
+            self.version += 1;
         }
     }
 
@@ -337,8 +511,11 @@ impl Keeper {
     /// [`Keeper::usable`] was true then (the keeper wakes at the final window to notice it).
     pub fn status(&self) -> Status {
         let held = self.held.is_some() && !self.stopped;
+        let page_session = self.settings.page_origin.and_then(|origin| self.sessions.get(origin));
         if self.ask.is_some() {
             Status::Renewing
+        } else if page_session.is_some() && !self.stopped {
+            Status::Fresh
         } else if held && !self.final_noticed && !self.forced {
             Status::Fresh
         } else if self.last_error.is_some() {
@@ -580,6 +757,7 @@ impl Keeper {
         self.final_noticed = false;
         self.expired_noticed = false;
         self.stats.renewals += 1;
+        self.host_demand = false;
         Ok(true)
     }
 
@@ -603,6 +781,7 @@ impl Keeper {
         if self.stopped {
             return step;
         }
+        self.drop_lapsed(now);
         let mono = now.mono;
         let mut resume = false;
         if let Some(ask) = self.ask {
@@ -651,11 +830,15 @@ impl Keeper {
                 } else {
                     *noticed = true;
                     self.version += 1;
-                    if at == expires {
+                    // A host token left to lapse while backend tokens serve is no news.
+                    if at == expires && self.sessions.is_empty() {
                         step.notices.push(Notice::Expired);
                     }
                 }
             }
+        }
+        if let Some(lapse) = self.sessions.next_lapse() {
+            wake_at = wake_at.min(self.clock.mono_time(lapse, now).max(mono + 1));
         }
         step.wake_at = Some(wake_at);
         step
@@ -672,6 +855,12 @@ impl Keeper {
                 self.reask_at.map_or(renew_at, |reask| reask.min(last_chance).max(renew_at))
             }
             _ => now.mono,
+        };
+        // Backend tokens serve the requests and nobody asked for the host's token: not before the
+        // first of them reaches its margin.
+        let due = match self.sessions.covered_until().filter(|_| !self.host_demand) {
+            Some(until) => due.max(self.clock.mono_time(until, now)),
+            None => due,
         };
         let after_last = self.last_ask_at.map_or(Millis::MIN, |last| last + MIN_ASK_INTERVAL);
         due.max(after_last).max(self.retry_at.unwrap_or(Millis::MIN))

@@ -9,6 +9,7 @@ pub mod keeper;
 pub mod options;
 pub mod origin;
 pub mod replay;
+pub mod session;
 pub mod source;
 pub mod token;
 

@@ -316,6 +316,7 @@ pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
         renew_margin: Millis::from(scenario.renew_margin_s % 86_401) * 1000,
         timeout,
         jitter_seed: scenario.seed,
+        page_origin: Some(0),
     };
     let mut host = Host::new(i64::from(scenario.ttl_s % 7200) + 1, i64::from(scenario.cache_margin_s));
     if let (Some(age), true) = (scenario.prewarm_age_ms, checks.allow_prewarm) {
