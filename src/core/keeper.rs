@@ -26,10 +26,10 @@
 //! 9. A `Date` header from the app's backend bounds the clock estimate ([`Keeper::server_time`]);
 //!    one per second of sending is enough ([`Keeper::server_time_due`]).
 //! 10. The app backend's own session tokens (`super::session`) serve the requests to the origin
-//!    that issued them ([`Keeper::choose`]). While one is held and the host's token has not been
-//!    asked for since it arrived, the host is not asked: not until the first backend token
-//!    reaches its margin, or a request needs the host's token. A host token in use is renewed as
-//!    in rule 2.
+//!     that issued them ([`Keeper::choose`]). While one is held and the host's token has not been
+//!     asked for since it arrived, the host is not asked: not until the first backend token
+//!     reaches its margin, or a request needs the host's token. A host token in use is renewed as
+//!     in rule 2.
 
 use super::clock::{IssuerClock, Reading};
 use super::error::{Code, Error};
@@ -514,9 +514,7 @@ impl Keeper {
         let page_session = self.settings.page_origin.and_then(|origin| self.sessions.get(origin));
         if self.ask.is_some() {
             Status::Renewing
-        } else if page_session.is_some() && !self.stopped {
-            Status::Fresh
-        } else if held && !self.final_noticed && !self.forced {
+        } else if (page_session.is_some() && !self.stopped) || (held && !self.final_noticed && !self.forced) {
             Status::Fresh
         } else if self.last_error.is_some() {
             Status::Failed
