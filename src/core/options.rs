@@ -26,14 +26,33 @@ pub const ORIGINS_RULE: &str = "allowedOrigins must be an array of origins such 
 /// Why an empty `allowedOrigins` is refused.
 pub const ORIGINS_EMPTY: &str =
     "allowedOrigins is empty, so the token would never be sent; omit it to allow only the page's own origin.";
+/// What `initialToken` must be.
+pub const INITIAL_TOKEN_RULE: &str =
+    "initialToken must be a token (a string, such as atlassian-connect-express's {{token}}), or null for none.";
+/// What `sessionTokenHeader` must be.
+pub const SESSION_HEADER_RULE: &str =
+    "sessionTokenHeader must be a response header name such as \"X-acpt\" (atlassian-connect-express's), or null for none.";
+/// What `header` must be.
+pub const HEADER_RULE: &str =
+    "header must be a request header name: \"Authorization\" (the default: <scheme> <token>) or another, such as \"X-acpt\", which carries the bare token.";
 /// What the options argument must be.
 pub const OPTIONS_RULE: &str = "createConnectAuth(options): options must be a plain object (or omitted).";
 /// The options `createConnectAuth` knows, as JavaScript names them.
-pub const OPTION_NAMES: [&str; 7] =
-    ["allowedOrigins", "scheme", "renewMarginSeconds", "timeoutMs", "retryUnauthorized", "getToken", "fetch"];
+pub const OPTION_NAMES: [&str; 10] = [
+    "allowedOrigins",
+    "scheme",
+    "renewMarginSeconds",
+    "timeoutMs",
+    "retryUnauthorized",
+    "getToken",
+    "fetch",
+    "initialToken",
+    "sessionTokenHeader",
+    "header",
+];
 /// [`OPTION_NAMES`] as the message for an unknown option lists them (written out, so the wasm
 /// needs no `join`; a test checks the two agree).
-const OPTION_LIST: &str = "allowedOrigins, scheme, renewMarginSeconds, timeoutMs, retryUnauthorized, getToken, fetch";
+const OPTION_LIST: &str = "allowedOrigins, scheme, renewMarginSeconds, timeoutMs, retryUnauthorized, getToken, fetch, initialToken, sessionTokenHeader, header";
 
 /// The error for an option name that is not one of [`OPTION_NAMES`] (a typo such as `timeoutMS`).
 ///
@@ -121,12 +140,51 @@ pub fn timeout(ms: Option<f64>) -> Result<Millis, Error> {
 /// ```
 pub fn scheme(value: Option<&str>) -> Result<&str, Error> {
     let value = value.unwrap_or("JWT");
-    // An HTTP token (RFC 9110 tchar): no spaces, no separators, no control characters.
-    let is_tchar = |byte: u8| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte);
-    if value.is_empty() || !value.bytes().all(is_tchar) {
+    if !is_http_token(value) {
         return Err(invalid(SCHEME_RULE));
     }
     Ok(value)
+}
+
+/// An HTTP token (RFC 9110 tchar): what a scheme or a header name must be. No spaces, no
+/// separators, no control characters.
+fn is_http_token(value: &str) -> bool {
+    let is_tchar = |byte: u8| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte);
+    !value.is_empty() && value.bytes().all(is_tchar)
+}
+
+/// The request header the token goes in (`header`; default `Authorization`, which carries
+/// `<scheme> <token>`; any other carries the bare token). Returns the name, and whether it is
+/// `Authorization` (in any case).
+///
+/// ```
+/// use connect_token::core::options::request_header;
+/// assert_eq!(request_header(None), Ok(("Authorization", true)));
+/// assert_eq!(request_header(Some("X-acpt")), Ok(("X-acpt", false)));
+/// assert_eq!(request_header(Some("authorization")), Ok(("authorization", true)));
+/// assert!(request_header(Some("X-acpt: 1")).is_err());
+/// ```
+pub fn request_header(value: Option<&str>) -> Result<(&str, bool), Error> {
+    let value = value.unwrap_or("Authorization");
+    if !is_http_token(value) {
+        return Err(invalid(HEADER_RULE));
+    }
+    Ok((value, value.eq_ignore_ascii_case("authorization")))
+}
+
+/// The response header session tokens come in (`sessionTokenHeader`; off by default).
+///
+/// ```
+/// use connect_token::core::options::session_token_header;
+/// assert_eq!(session_token_header(None), Ok(None));
+/// assert_eq!(session_token_header(Some("X-acpt")), Ok(Some("X-acpt")));
+/// assert!(session_token_header(Some("")).is_err());
+/// ```
+pub fn session_token_header(value: Option<&str>) -> Result<Option<&str>, Error> {
+    match value {
+        Some(name) if !is_http_token(name) => Err(invalid(SESSION_HEADER_RULE)),
+        other => Ok(other),
+    }
 }
 
 /// Checks one entry of `allowedOrigins` after the URL parser read it: `parsed_origin` is what

@@ -8,11 +8,11 @@ use alloc::string::String;
 /// The answer for one request URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    /// The URL's origin is allowed.
-    Allowed,
+    /// The URL's origin is allowed: this one of the list.
+    Allowed(usize),
     /// The URL is relative without a host (`/api/x`, `api/x`, `?q`): its origin is the document base URL's.
     SameAsBase,
-    /// Only the URL parser can tell; resolve it against the document base and call [`is_allowed`].
+    /// Only the URL parser can tell; resolve it against the document base and call [`allowed_index`].
     NeedsParse,
 }
 
@@ -21,7 +21,7 @@ pub enum Scope {
 /// ```
 /// use connect_token::core::origin::{scope, Scope};
 /// let allowed = ["https://app.example.com".to_string()];
-/// assert_eq!(scope("https://app.example.com/api?q=1", &allowed), Scope::Allowed);
+/// assert_eq!(scope("https://app.example.com/api?q=1", &allowed), Scope::Allowed(0));
 /// assert_eq!(scope("/api", &allowed), Scope::SameAsBase);
 /// // "app.example.com" is only the user name here: the host is evil.example.
 /// assert_eq!(scope("https://app.example.com@evil.example/", &allowed), Scope::NeedsParse);
@@ -45,26 +45,27 @@ pub fn scope(url: &str, allowed: &[String]) -> Scope {
     if !before_path.any(|b| *b == b':') {
         return Scope::SameAsBase;
     }
-    for origin in allowed {
+    for (index, origin) in allowed.iter().enumerate() {
         if let Some(rest) = url.strip_prefix(origin.as_str()) {
             if matches!(rest.bytes().next(), None | Some(b'/' | b'?' | b'#')) {
-                return Scope::Allowed;
+                return Scope::Allowed(index);
             }
         }
     }
     Scope::NeedsParse
 }
 
-/// Whether a parsed origin (`URL.origin`) is in the allowlist; opaque origins (`"null"`) never are.
+/// Where a parsed origin (`URL.origin`) is in the allowlist, if it is; opaque origins (`"null"`)
+/// never are.
 ///
 /// ```
-/// use connect_token::core::origin::is_allowed;
+/// use connect_token::core::origin::allowed_index;
 /// let allowed = ["https://app.example.com".to_string()];
-/// assert!(is_allowed("https://app.example.com", &allowed));
-/// assert!(!is_allowed("null", &allowed));
+/// assert_eq!(allowed_index("https://app.example.com", &allowed), Some(0));
+/// assert_eq!(allowed_index("null", &allowed), None);
 /// ```
-pub fn is_allowed(origin: &str, allowed: &[String]) -> bool {
-    origin != "null" && allowed.iter().any(|candidate| candidate == origin)
+pub fn allowed_index(origin: &str, allowed: &[String]) -> Option<usize> {
+    allowed.iter().position(|candidate| candidate == origin).filter(|_| origin != "null")
 }
 
 #[cfg(test)]
@@ -85,7 +86,8 @@ mod tests {
             "https://app.example.com#@evil.example",
             "http://localhost:8080/api",
         ] {
-            assert_eq!(scope(url, &allowed()), Scope::Allowed, "{url}");
+            let index = usize::from(url.starts_with("http://localhost"));
+            assert_eq!(scope(url, &allowed()), Scope::Allowed(index), "{url}");
         }
     }
 
@@ -123,9 +125,9 @@ mod tests {
 
     #[test]
     fn opaque_and_unknown_origins_are_refused() {
-        assert!(!is_allowed("null", &allowed()));
-        assert!(!is_allowed("https://evil.example", &allowed()));
-        assert!(!is_allowed("https://app.example.com:8443", &allowed()));
-        assert!(is_allowed("http://localhost:8080", &allowed()));
+        assert_eq!(allowed_index("null", &allowed()), None);
+        assert_eq!(allowed_index("https://evil.example", &allowed()), None);
+        assert_eq!(allowed_index("https://app.example.com:8443", &allowed()), None);
+        assert_eq!(allowed_index("http://localhost:8080", &allowed()), Some(1));
     }
 }

@@ -1,6 +1,8 @@
-//! `auth.fetch`: the app's `fetch` with `Authorization: <scheme> <token>` for allowed origins, and
-//! one replay with a new token after a 401. Which URLs may carry the token is `core::origin`'s
-//! decision, when a 401 is replayed `core::replay`'s.
+//! `auth.fetch`: the app's `fetch` with `Authorization: <scheme> <token>` (or the token in the
+//! `header` option's header) for allowed origins, and one replay with a new token after a 401.
+//! Which URLs may carry a token is `core::origin`'s decision, which token `core::keeper`'s (the
+//! host's, or the origin's own session token), when a 401 is replayed `core::replay`'s. A 2xx
+//! response's `sessionTokenHeader` is offered to the keeper.
 //!
 //! A request that finds a fresh token is sent synchronously, whatever its headers (an object, an
 //! array of pairs, `Headers`, or a `Request`'s); a future runs only for a caller that must wait
@@ -12,9 +14,11 @@
 
 use super::error;
 use super::js;
+use super::keeper::Pick;
 use super::keeper::{now, BrowserKeeper};
-use crate::core::origin::{is_allowed, scope, Scope};
+use crate::core::origin::{allowed_index, scope, Scope};
 use crate::core::replay::{replayable, should_replay, Body};
+use crate::core::session::OriginId;
 use crate::core::{Millis, Now};
 use js_sys::{Function, JsString, Object, Promise, Reflect};
 use std::cell::OnceCell;
@@ -32,8 +36,8 @@ pub struct Sender {
     pub base: String,
     /// Allowed origins, as `URL.origin` prints them.
     pub allowed: Vec<String>,
-    /// Whether the base URL's origin is allowed (for relative URLs).
-    pub base_allowed: bool,
+    /// The base URL's origin, if it is allowed (for relative URLs).
+    pub base_origin: Option<OriginId>,
     /// Whether a 401 is replayed once with a new token.
     pub retry_unauthorized: bool,
 }
@@ -56,13 +60,13 @@ impl Sender {
         }
     }
 
-    /// Whether `url` may carry the token.
-    fn allows(&self, url: &str) -> bool {
+    /// Which allowed origin `url` goes to, if any (only those may carry a token).
+    fn origin_of(&self, url: &str) -> Option<OriginId> {
         match scope(url, &self.allowed) {
-            Scope::Allowed => true,
-            Scope::SameAsBase => self.base_allowed,
+            Scope::Allowed(index) => Some(index),
+            Scope::SameAsBase => self.base_origin,
             Scope::NeedsParse => {
-                Url::new_with_base(url, &self.base).is_ok_and(|url| is_allowed(&url.origin(), &self.allowed))
+                Url::new_with_base(url, &self.base).ok().and_then(|url| allowed_index(&url.origin(), &self.allowed))
             }
         }
     }
@@ -85,8 +89,15 @@ pub struct AuthFetch {
 
 /// The header names every request uses, as JavaScript strings made once (making one from a Rust
 /// string costs a UTF-8 decode per use).
-struct Names {
-    authorization: JsValue,
+pub struct Names {
+    /// The request header the token goes in (`header` option; `Authorization` by default).
+    pub header: JsValue,
+    /// The same, as Rust text (to look for the caller's own in a plain object).
+    header_text: String,
+    /// It is `Authorization`, spelled so (a plain object's own property can then be set directly).
+    pub authorization: bool,
+    /// The response header session tokens come in (`sessionTokenHeader`), if any.
+    pub session: Option<JsValue>,
     date: JsValue,
     /// `Object.prototype`, to tell a plain object.
     object_prototype: JsValue,
@@ -99,34 +110,39 @@ impl AuthFetch {
     /// let fetch = AuthFetch::new(keeper, sender);
     /// let response = JsFuture::from(fetch.fetch("/api/x".into(), None)).await?;
     /// ```
-    pub fn new(keeper: Rc<BrowserKeeper>, sender: Sender) -> Rc<AuthFetch> {
+    pub fn new(keeper: Rc<BrowserKeeper>, sender: Sender, header: &str, session: Option<&str>) -> Rc<AuthFetch> {
         let object_prototype = js::prototype_of(&Object::new()).unwrap_or_default();
-        let names = Names { authorization: "Authorization".into(), date: "date".into(), object_prototype };
+        let names = Names {
+            header: header.into(),
+            header_text: header.into(),
+            authorization: header == "Authorization",
+            session: session.map(JsValue::from),
+            date: "date".into(),
+            object_prototype,
+        };
         let fetch =
             Rc::new(AuthFetch { keeper, sender, names, after_send: OnceCell::new(), after_body: OnceCell::new() });
         let weak = Rc::downgrade(&fetch);
-        type Handler = dyn Fn(bool, JsString, JsValue, JsValue, f64, f64, JsValue) -> JsValue;
-        let after_send = Closure::<Handler>::new(
-            move |replayable, token, input, authed: JsValue, wall: f64, mono: f64, response| {
+        type Handler = dyn Fn(u32, JsString, JsValue, JsValue, f64, f64, JsValue) -> JsValue;
+        let after_send =
+            Closure::<Handler>::new(move |route, token, input, authed: JsValue, wall: f64, mono: f64, response| {
                 let Some(fetch) = weak.upgrade() else { return response };
-                let sent = Sent { replayable, token, input, authed: authed.unchecked_into() };
+                let sent = Sent { route: Route::unpack(route), token, input, authed: authed.unchecked_into() };
                 let at = (!mono.is_nan()).then_some(Now { wall: wall as Millis, mono: mono as Millis });
                 fetch.after_send(sent, at, response)
-            },
-        );
+            });
         let _ = fetch.after_send.set(after_send.into_js_value().unchecked_into());
         let weak = Rc::downgrade(&fetch);
-        type BodyHandler = dyn FnMut(bool, JsString, JsValue, JsValue, JsValue) -> JsValue;
-        let after_body =
-            Closure::<BodyHandler>::new(move |replayable, token, input, authed: JsValue, body: JsValue| {
-                let Some(fetch) = weak.upgrade() else { return JsValue::UNDEFINED };
-                let sent = Sent { replayable, token, input, authed: authed.unchecked_into() };
-                // The Request had a body if reading it used it up; one without stays as it was.
-                if sent.input.unchecked_ref::<Request>().body_used() {
-                    sent.authed.set_body(&body);
-                }
-                fetch.dispatch(&sent, now()).into()
-            });
+        type BodyHandler = dyn FnMut(u32, JsString, JsValue, JsValue, JsValue) -> JsValue;
+        let after_body = Closure::<BodyHandler>::new(move |route, token, input, authed: JsValue, body: JsValue| {
+            let Some(fetch) = weak.upgrade() else { return JsValue::UNDEFINED };
+            let sent = Sent { route: Route::unpack(route), token, input, authed: authed.unchecked_into() };
+            // The Request had a body if reading it used it up; one without stays as it was.
+            if sent.input.unchecked_ref::<Request>().body_used() {
+                sent.authed.set_body(&body);
+            }
+            fetch.dispatch(&sent, now()).into()
+        });
         let _ = fetch.after_body.set(after_body.into_js_value().unchecked_into());
         fetch
     }
@@ -157,25 +173,24 @@ impl AuthFetch {
             (None, Some(request)) => request.url(),
             (None, None) => js::string_of(input)?.into(),
         };
-        let at = now();
-        let usable = self.keeper.check(at);
-        if !self.sender.allows(&url) {
+        let Some(origin) = self.sender.origin_of(&url) else {
             return Ok(self.sender.send(input, init));
-        }
+        };
         let Some(outgoing) = self.outgoing(input, init, has_init, request)? else {
             return Ok(self.sender.send(input, init)); // the caller's own Authorization, or headers fetch refuses
         };
         let body_to_read = outgoing.body_to_read(request, self.sender.retry_unauthorized);
-        if let Some((token, header)) = usable {
-            return self.send(outgoing.authed(self, token, &header)?, body_to_read, at);
+        let at = now();
+        if let Some(pick) = self.keeper.choose(at, Some(origin)) {
+            return self.send(outgoing.authed(self, pick, origin)?, body_to_read, at);
         }
-        // Only a caller that must wait for a renewal gets here.
+        // Only a caller that must wait for the host's token gets here.
         let this = self.clone();
         Ok(future_to_promise(async move {
             let signal = signal_of(&outgoing.init, &outgoing.input);
             let token = this.keeper.clone().current(signal, true).await?;
-            let header = this.keeper.header(&token);
-            let sent = outgoing.authed(&this, token, &header)?;
+            let value = this.keeper.header(&token);
+            let sent = outgoing.authed(&this, Pick { token, value, backend: false }, origin)?;
             JsFuture::from(this.send(sent, body_to_read, now())?).await
         }))
     }
@@ -187,8 +202,8 @@ impl AuthFetch {
             return Ok(self.dispatch(&sent, at));
         };
         let read = request.array_buffer()?;
-        let replayable = JsValue::from(sent.replayable);
-        let bound = after_body.bind4(&JsValue::NULL, &replayable, &sent.token, &sent.input, &sent.authed);
+        let route = JsValue::from(sent.route.pack());
+        let bound = after_body.bind4(&JsValue::NULL, &route, &sent.token, &sent.input, &sent.authed);
         Ok(js::then(&read, bound.as_ref()))
     }
 
@@ -211,7 +226,7 @@ impl AuthFetch {
             // enumerable properties), which costs a third of building a `Headers` from it.
             (false, _) if self.is_record(&own_headers)? => {
                 let record = js::copy_of(&own_headers)?;
-                if js::has_key_ignoring_case(&record, "authorization") {
+                if js::has_key_ignoring_case(&record, &self.names.header_text) {
                     return Ok(None); // never over the caller's own
                 }
                 OwnHeaders::Record(record.unchecked_into())
@@ -222,7 +237,7 @@ impl AuthFetch {
             },
         };
         if let OwnHeaders::Headers(headers) = &headers {
-            if js::has_header(headers, &self.names.authorization) {
+            if js::has_header(headers, &self.names.header) {
                 return Ok(None); // never over the caller's own
             }
         }
@@ -262,12 +277,13 @@ impl AuthFetch {
                 if let Some(at) = at {
                     self.read_server_date(fetched, at);
                 }
+                self.read_session_token(fetched, sent.route.origin);
                 f64::from(fetched.status())
             }
             // The app's fetch resolved to something else: only its status is read.
             None => Reflect::get(&response, &"status".into()).ok().and_then(|status| status.as_f64()).unwrap_or(0.0),
         };
-        if !should_replay(status as u16, sent.replayable) {
+        if !should_replay(status as u16, sent.route.replayable) {
             return response;
         }
         future_to_promise(async move { self.replay(response, sent).await }).into()
@@ -284,12 +300,31 @@ impl AuthFetch {
         }
     }
 
-    /// Sends the request again with a new token after a 401 (the core said to replay it).
+    /// Offers the session token in a 2xx response's `sessionTokenHeader` (if the option is set)
+    /// to the keeper, for `origin`. A cross-origin backend's header is seen only if it lists it in
+    /// `Access-Control-Expose-Headers`; unseen, nothing happens.
+    fn read_session_token(&self, response: &Response, origin: OriginId) {
+        let Some(name) = &self.names.session else { return };
+        if !response.ok() {
+            return;
+        }
+        if let Some(token) = js::get_header(&response.headers(), name) {
+            self.keeper.offered(origin, token.into());
+        }
+    }
+
+    /// Sends the request again with a new token after a 401 (the core said to replay it): a
+    /// rejected session token is dropped for its origin, a rejected host token renewed; the
+    /// replay carries the host's token.
     async fn replay(self: Rc<Self>, response: JsValue, sent: Sent) -> Result<JsValue, JsValue> {
         let keeper = &self.keeper;
-        let Sent { token, input, authed, .. } = sent;
+        let Sent { route, token, input, authed } = sent;
         let signal = signal_of(&authed, &input);
-        keeper.force(Some(&token));
+        if route.backend {
+            keeper.rejected_backend(route.origin, &token);
+        } else {
+            keeper.force(Some(&token));
+        }
         let next = match keeper.clone().current(signal.clone(), true).await {
             Ok(next) => next,
             Err(error) if signal.as_ref().is_some_and(AbortSignal::aborted) => return Err(error),
@@ -299,9 +334,13 @@ impl AuthFetch {
             return Ok(response);
         }
         let headers = Headers::new_with_str_sequence_sequence(&authed.headers())?;
-        js::set_header(&headers, &self.names.authorization, &keeper.header(&next))?;
+        js::set_header(&headers, &self.names.header, &keeper.header(&next))?;
         authed.set_headers(&headers);
-        JsFuture::from(self.sender.send(&input, &authed)).await
+        let replayed = JsFuture::from(self.sender.send(&input, &authed)).await?;
+        if let Some(fetched) = replayed.dyn_ref::<Response>() {
+            self.read_session_token(fetched, route.origin);
+        }
+        Ok(replayed)
     }
 }
 
@@ -334,20 +373,25 @@ impl Outgoing {
         request.filter(|_| replayable && self.body == Body::InRequest).cloned()
     }
 
-    /// The request with `token` (`header` its `Authorization` value).
-    fn authed(self, fetch: &AuthFetch, token: JsString, header: &JsString) -> Result<Sent, JsValue> {
+    /// The request with `pick`'s token, for `origin`.
+    fn authed(self, fetch: &AuthFetch, pick: Pick, origin: OriginId) -> Result<Sent, JsValue> {
         match &self.headers {
             OwnHeaders::Headers(headers) => {
-                js::set_header(headers, &fetch.names.authorization, header)?;
+                js::set_header(headers, &fetch.names.header, &pick.value)?;
                 self.init.set_headers(headers);
             }
+            OwnHeaders::Record(record) if fetch.names.authorization => {
+                record.set_authorization(&pick.value);
+                self.init.set_headers(record);
+            }
             OwnHeaders::Record(record) => {
-                record.set_authorization(header);
+                js::set(record, &fetch.names.header, &pick.value);
                 self.init.set_headers(record);
             }
         }
         let replayable = replayable(self.body, fetch.sender.retry_unauthorized);
-        Ok(Sent { replayable, token, input: self.input, authed: self.init })
+        let route = Route { replayable, backend: pick.backend, origin };
+        Ok(Sent { route, token: pick.token, input: self.input, authed: self.init })
     }
 }
 
@@ -361,8 +405,8 @@ impl AuthFetch {
             true => (JsValue::from(at.wall as f64), JsValue::from(at.mono as f64)),
             false => (JsValue::UNDEFINED, JsValue::UNDEFINED),
         };
-        let replayable = JsValue::from(sent.replayable);
-        let bound = after_send.bind6(&JsValue::NULL, &replayable, &sent.token, &sent.input, &sent.authed, &wall, &mono);
+        let route = JsValue::from(sent.route.pack());
+        let bound = after_send.bind6(&JsValue::NULL, &route, &sent.token, &sent.input, &sent.authed, &wall, &mono);
         js::then(&promise, bound.as_ref())
     }
 }
@@ -378,14 +422,36 @@ enum OwnHeaders {
 /// A request that goes out with a token; its fields are bound as arguments to the response
 /// handler (so that a request costs no closure and no object of its own).
 struct Sent {
-    /// Whether a 401 to it is replayed.
-    replayable: bool,
+    route: Route,
     token: JsString,
     /// The caller's input (a `Request` whose body was read: the init carries it).
     input: JsValue,
     /// The init it was sent with (`{...init, headers}`, and the body of a `Request` input; the
     /// caller's signal, if they gave one in their init).
     authed: Init,
+}
+
+/// Where a request went and with which token, as far as its response matters.
+#[derive(Clone, Copy)]
+struct Route {
+    /// Whether a 401 to it is replayed.
+    replayable: bool,
+    /// It carried its origin's own session token (else the host's).
+    backend: bool,
+    /// The allowed origin it went to.
+    origin: OriginId,
+}
+
+impl Route {
+    /// One number, bound as an argument of the response handler (bit 0: replayable, bit 1:
+    /// backend, the rest: the origin).
+    fn pack(self) -> u32 {
+        u32::from(self.replayable) | u32::from(self.backend) << 1 | (self.origin as u32) << 2
+    }
+
+    fn unpack(bits: u32) -> Route {
+        Route { replayable: bits & 1 != 0, backend: bits & 2 != 0, origin: (bits >> 2) as OriginId }
+    }
 }
 
 #[wasm_bindgen]

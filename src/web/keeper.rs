@@ -13,7 +13,8 @@ use super::timer;
 use super::waiters::Waiters;
 use super::{claims, js};
 use crate::core::error::Error;
-use crate::core::keeper::{self as core_keeper, AskId, Keeper, Notice, Release, Settings, Step};
+use crate::core::keeper::{self as core_keeper, AskId, Choice, Keeper, Notice, Release, Settings, Step};
+use crate::core::session::{OriginId, Subject};
 use crate::core::source::failure;
 use crate::core::{Millis, Now};
 use gloo_timers::callback::Timeout;
@@ -32,8 +33,30 @@ pub struct Config {
     pub source: Source,
     /// The `Authorization` scheme.
     pub scheme: String,
+    /// The token goes bare in a header of its own (`header` other than `Authorization`).
+    pub bare: bool,
     /// The longest a caller waits for a token (`timeoutMs`).
     pub timeout: Millis,
+    /// The page's own origin, if allowed: whose token `snapshot()` and `claims()` show.
+    pub page_origin: Option<OriginId>,
+}
+
+/// A token for one request, and the value of the header it goes in.
+pub struct Pick {
+    /// The token.
+    pub token: JsString,
+    /// The header's value: `<scheme> <token>`, or the bare token.
+    pub value: JsString,
+    /// It is its backend's own session token (else the host's).
+    pub backend: bool,
+}
+
+/// A token as the glue keeps it: the string, its header value, its claims object.
+#[derive(Clone)]
+struct Kept {
+    token: JsString,
+    value: JsString,
+    claims: JsValue,
 }
 
 /// Which listeners: `subscribe`'s events, or every snapshot change (React's hook).
@@ -56,6 +79,8 @@ struct State {
     /// The held token, as the JavaScript string it came as, and its `Authorization` value.
     token: Option<(JsString, JsString)>,
     claims: JsValue,
+    /// The backend session token taken last for each origin (the core says whether it is held).
+    sessions: Vec<(OriginId, Kept)>,
     reported_wake: Option<Millis>,
     timer: Option<Timeout>,
     page_events: Option<Listener>,
@@ -82,13 +107,23 @@ impl BrowserKeeper {
     /// ```ignore
     /// let keeper = BrowserKeeper::start(settings, Config { source: Source::Bridge, scheme: "JWT".into() });
     /// ```
-    pub fn start(settings: Settings, config: Config) -> Rc<BrowserKeeper> {
+    pub fn start(settings: Settings, config: Config, initial_token: Option<JsString>) -> Rc<BrowserKeeper> {
+        let mut core = Keeper::new(settings);
+        let mut sessions = Vec::new();
+        if let Some(token) = initial_token {
+            let (read, claims) = claims::read(&token);
+            if core.initial_token(now(), read, &subject_of(&claims)).is_ok() {
+                let value = header_value(&config, &token);
+                sessions.extend(settings.page_origin.map(|origin| (origin, Kept { token, value, claims })));
+            }
+        }
         let keeper = Rc::new(BrowserKeeper {
             config,
             state: RefCell::new(State {
-                keeper: Keeper::new(settings),
+                keeper: core,
                 token: None,
                 claims: JsValue::UNDEFINED,
+                sessions,
                 reported_wake: None,
                 timer: None,
                 page_events: None,
@@ -108,20 +143,68 @@ impl BrowserKeeper {
 
     /// Re-checks freshness now (a timer or a page event).
     pub fn tick(self: &Rc<Self>) {
-        self.check(now());
+        let step = self.state.borrow_mut().keeper.tick(now());
+        self.apply(step);
     }
 
-    /// Re-checks freshness at `now` (also for a request or a caller looking for a token);
-    /// returns the held token and its `Authorization` value if the token is usable then.
+    /// The host's token if it is usable at `now` (a caller of `token()`, or a request that waits
+    /// or is replayed), and its header value; else the keeper asks for one.
     pub fn check(self: &Rc<Self>, now: Now) -> Option<(JsString, JsString)> {
-        let (step, usable) = {
+        self.choose(now, None).map(|pick| (pick.token, pick.value))
+    }
+
+    /// The token a request to `origin` carries at `now` (`None`: the host's), if one is usable
+    /// now; else the keeper asks the host for one (`core::keeper::Keeper::choose`).
+    pub fn choose(self: &Rc<Self>, now: Now, origin: Option<OriginId>) -> Option<Pick> {
+        let (step, pick) = {
             let mut state = self.state.borrow_mut();
-            let step = state.keeper.tick(now);
-            let usable = state.keeper.usable(now).and(state.token.clone());
-            (step, usable)
+            let (choice, step) = state.keeper.choose(now, origin);
+            let pick = match choice {
+                Choice::Backend => origin.and_then(|origin| state.session(origin)).map(|kept| Pick {
+                    token: kept.token.clone(),
+                    value: kept.value.clone(),
+                    backend: true,
+                }),
+                Choice::Host => state.token.clone().map(|(token, value)| Pick { token, value, backend: false }),
+                Choice::Wait => None,
+            };
+            (step, pick)
         };
         self.apply(step);
-        usable
+        pick
+    }
+
+    /// A 2xx response from `origin` carried a session token in the `sessionTokenHeader`: the core
+    /// judges it; if taken, it serves that origin's next requests and `renewed` says so.
+    pub fn offered(self: &Rc<Self>, origin: OriginId, token: JsString) {
+        let (read, claims) = claims::read(&token);
+        let (taken, step) = {
+            let mut state = self.state.borrow_mut();
+            let (outcome, step) = state.keeper.offered(now(), origin, read, &subject_of(&claims));
+            let taken = outcome.is_ok().then(|| {
+                let value = header_value(&self.config, &token);
+                state.sessions.retain(|(other, _)| *other != origin);
+                state.sessions.push((origin, Kept { token, value, claims: claims.clone() }));
+                let expires_at =
+                    state.keeper.session_token(origin).and_then(|held| state.keeper.page_time(held.expires_at));
+                Event::Renewed { claims, expires_at: expires_at.map_or(f64::NAN, |at| at as f64), source: "backend" }
+            });
+            (taken, step)
+        };
+        self.apply(step);
+        if let Some(event) = taken {
+            self.emit(Channel::Events, &report::to_js(&event));
+        }
+    }
+
+    /// `origin` answered 401 to its session token `token`: drop it (if it is the one held).
+    pub fn rejected_backend(self: &Rc<Self>, origin: OriginId, token: &JsValue) {
+        let step = {
+            let mut state = self.state.borrow_mut();
+            let is_held = state.session(origin).is_some_and(|kept| Object::is(&kept.token, token));
+            state.keeper.rejected_backend(now(), origin, is_held)
+        };
+        self.apply(step);
     }
 
     /// A request was rejected with `token`, or a fresh token was demanded (`None`: the one held,
@@ -142,9 +225,9 @@ impl BrowserKeeper {
         self.state.borrow().keeper.stopped_by().cloned()
     }
 
-    /// The `Authorization` value for a token.
+    /// The header value for a token: `<scheme> <token>`, or the bare token (`header` option).
     pub fn header(&self, token: &JsString) -> JsString {
-        JsString::from(self.config.scheme.as_str()).concat(&" ".into()).concat(token)
+        header_value(&self.config, token)
     }
 
     /// A token that is usable now, waiting for the keeper if none is, but never longer than
@@ -179,9 +262,13 @@ impl BrowserKeeper {
         self.apply(step);
     }
 
-    /// The decoded, unverified claims of the held token (`undefined` if none).
+    /// The decoded, unverified claims of the token the page's own origin's requests carry now
+    /// (`undefined` if none).
     pub fn claims(&self) -> JsValue {
-        self.state.borrow().claims.clone()
+        let state = self.state.borrow();
+        state
+            .page_session(self.config.page_origin)
+            .map_or_else(|| state.claims.clone(), |(kept, _)| kept.claims.clone())
     }
 
     /// The snapshot: the same frozen object until something in it changes.
@@ -196,10 +283,18 @@ impl BrowserKeeper {
             }
             let keeper = &state.keeper;
             let error = keeper.last_error().map_or(JsValue::UNDEFINED, error::to_js);
+            let (claims, expires_at, source) = match state.page_session(self.config.page_origin) {
+                Some((kept, expires_at)) => (kept.claims.clone(), keeper.page_time(expires_at), Some("backend")),
+                None => {
+                    let source = keeper.held().map(|_| "host");
+                    (state.claims.clone(), keeper.expires_at_page_time(), source)
+                }
+            };
             let snapshot = Snapshot {
                 status: keeper.status().as_str(),
-                claims: state.claims.clone(),
-                expires_at: keeper.expires_at_page_time().map(|at| at as f64),
+                claims,
+                expires_at: expires_at.map(|at| at as f64),
+                source,
                 error,
             };
             (version, snapshot)
@@ -288,6 +383,7 @@ impl BrowserKeeper {
                 if step.notices.contains(&Notice::Renewed) {
                     let header = self.header(&token);
                     state.token = Some((token, header));
+                    state.keeper.host_user(subject_of(&claims));
                     state.claims = claims;
                 }
                 step
@@ -352,6 +448,7 @@ impl BrowserKeeper {
                 Notice::Renewed => Event::Renewed {
                     claims: state.claims.clone(),
                     expires_at: state.keeper.expires_at_page_time().map_or(f64::NAN, |at| at as f64),
+                    source: "host",
                 },
                 Notice::Failed(error) => Event::Error { error: error::to_js(&error) },
                 Notice::Expired => Event::Expired,
@@ -370,6 +467,39 @@ impl BrowserKeeper {
         for listener in listeners {
             call_listener(&listener, event);
         }
+    }
+}
+
+impl State {
+    /// The session token kept for `origin` if the core holds one for it.
+    fn session(&self, origin: OriginId) -> Option<&Kept> {
+        self.keeper.session_token(origin)?;
+        self.sessions.iter().find(|(other, _)| *other == origin).map(|(_, kept)| kept)
+    }
+
+    /// The page's origin's session token and its `exp`, if its requests carry it now.
+    fn page_session(&self, page_origin: Option<OriginId>) -> Option<(&Kept, Millis)> {
+        let origin = page_origin.filter(|_| self.keeper.page_choice() == Choice::Backend)?;
+        Some((self.session(origin)?, self.keeper.session_token(origin)?.expires_at))
+    }
+}
+
+/// The header value for `token`: `<scheme> <token>`, or the bare token (`header` option).
+fn header_value(config: &Config, token: &JsString) -> JsString {
+    if config.bare {
+        return token.clone();
+    }
+    JsString::from(config.scheme.as_str()).concat(&" ".into()).concat(token)
+}
+
+/// The user a token speaks for: its `sub` claim (claims that are not an object have none).
+fn subject_of(claims: &JsValue) -> Subject {
+    if !claims.is_object() || !Object::has_own(claims.unchecked_ref::<Object>(), &"sub".into()) {
+        return Subject::Absent;
+    }
+    match js::get(claims, "sub").ok().and_then(|sub| sub.as_string()) {
+        Some(sub) => Subject::Text(sub),
+        None => Subject::Other,
     }
 }
 

@@ -26,6 +26,7 @@ mod waiters;
 pub use auth::ConnectAuth;
 
 use crate::core::error::Error;
+use crate::core::keeper::Settings;
 use fetch::{AuthFetch, Sender};
 use js_sys::Promise;
 use keeper::{BrowserKeeper, Config};
@@ -60,13 +61,18 @@ fn start(options: &JsValue) -> Result<JsValue, Error> {
     if allowed.is_empty() {
         allowed.extend(base_origin.clone());
     }
-    let base_allowed = base_origin.is_some_and(|origin| allowed.contains(&origin));
+    let page_origin = base_origin.and_then(|origin| allowed.iter().position(|allowed| *allowed == origin));
     let fetch = options.fetch.or_else(|| js::get(&js::global(), "fetch").ok().and_then(|f| f.dyn_into().ok()));
-    let sender = Sender { fetch, base, allowed, base_allowed, retry_unauthorized: options.retry_unauthorized };
+    let sender =
+        Sender { fetch, base, allowed, base_origin: page_origin, retry_unauthorized: options.retry_unauthorized };
     let source = options.get_token.map_or(Source::Bridge, Source::Option);
-    let config = Config { source, scheme: options.scheme, timeout: options.settings.timeout };
-    let keeper = BrowserKeeper::start(options.settings, config);
-    Ok(ConnectAuth::into_js(keeper.clone(), AuthFetch::new(keeper, sender)))
+    let (header, is_authorization) = options.header;
+    let timeout = options.settings.timeout;
+    let config = Config { source, scheme: options.scheme, bare: !is_authorization, timeout, page_origin };
+    let settings = Settings { page_origin, ..options.settings };
+    let keeper = BrowserKeeper::start(settings, config, options.initial_token);
+    let fetch = AuthFetch::new(keeper.clone(), sender, &header, options.session_token_header.as_deref());
+    Ok(ConnectAuth::into_js(keeper, fetch))
 }
 
 /// The URL relative request URLs resolve against: the document's base URL, else the location.

@@ -9,7 +9,7 @@ use super::js;
 use crate::core::error::Error;
 use crate::core::keeper::Settings;
 use crate::core::options::{self as rules, invalid};
-use js_sys::Function;
+use js_sys::{Function, JsString};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -27,6 +27,12 @@ pub struct Options {
     pub get_token: Option<Function>,
     /// The `fetch` to send with, instead of `globalThis.fetch`.
     pub fetch: Option<Function>,
+    /// A token the page came with (ACE's `{{token}}`), judged by the keeper before its first ask.
+    pub initial_token: Option<JsString>,
+    /// The response header backends send their session tokens in (`X-acpt`), if any.
+    pub session_token_header: Option<String>,
+    /// The request header the token goes in, and whether it is `Authorization` (`<scheme> <token>`).
+    pub header: (String, bool),
 }
 
 /// The options as read, before the range rules (absent and `undefined` are both `None`).
@@ -39,6 +45,9 @@ struct Raw {
     retry_unauthorized: Option<bool>,
     get_token: Option<Function>,
     fetch: Option<Function>,
+    initial_token: Option<JsString>,
+    session_token_header: Option<String>,
+    header: Option<String>,
 }
 
 /// Reads and checks `options` (`undefined` or `null` for the defaults); `jitter_seed` seeds the
@@ -64,17 +73,22 @@ pub fn read(options: &JsValue, jitter_seed: u64) -> Result<Options, Error> {
             allowed_origins.push(origin);
         }
     }
+    let (header, is_authorization) = rules::request_header(raw.header.as_deref())?;
     Ok(Options {
         settings: Settings {
             renew_margin: rules::renew_margin(raw.renew_margin_seconds)?,
             timeout: rules::timeout(raw.timeout_ms)?,
             jitter_seed,
+            page_origin: None,
         },
         allowed_origins,
         scheme: rules::scheme(raw.scheme.as_deref())?.into(),
         retry_unauthorized: raw.retry_unauthorized.unwrap_or(true),
         get_token: raw.get_token,
         fetch: raw.fetch,
+        initial_token: raw.initial_token,
+        session_token_header: rules::session_token_header(raw.session_token_header.as_deref())?.map(String::from),
+        header: (header.into(), is_authorization),
     })
 }
 
@@ -108,7 +122,16 @@ fn read_raw(options: &JsValue) -> Result<Raw, Error> {
                 raw.retry_unauthorized = Some(value.as_bool().ok_or_else(|| invalid(rules::RETRY_RULE))?);
             }
             "getToken" => raw.get_token = Some(function(value, rules::GET_TOKEN_RULE)?),
-            _ => raw.fetch = Some(function(value, rules::FETCH_RULE)?),
+            "fetch" => raw.fetch = Some(function(value, rules::FETCH_RULE)?),
+            // null: none, as a template or a missing <meta> gives.
+            _ if value.is_null() && key != "header" => {}
+            "initialToken" => {
+                raw.initial_token = Some(value.dyn_into::<JsString>().map_err(|_| invalid(rules::INITIAL_TOKEN_RULE))?);
+            }
+            "sessionTokenHeader" => {
+                raw.session_token_header = Some(value.as_string().ok_or_else(|| invalid(rules::SESSION_HEADER_RULE))?);
+            }
+            _ => raw.header = Some(value.as_string().ok_or_else(|| invalid(rules::HEADER_RULE))?),
         }
     }
     Ok(raw)

@@ -18,21 +18,25 @@ pub struct Snapshot {
     pub claims: JsValue,
     /// When the held token expires, in page time (ms).
     pub expires_at: Option<f64>,
+    /// Where that token came from: `host` or `backend` (left out with no token).
+    pub source: Option<&'static str>,
     /// The latest failure until a token arrives, or `undefined` (then left out).
     pub error: JsValue,
 }
 
 /// A `subscribe` event, `{ type, ... }`.
 pub enum Event {
-    /// A new token arrived: its claims, and when it expires in page time (ms).
-    Renewed { claims: JsValue, expires_at: f64 },
+    /// A new token arrived: its claims, when it expires in page time (ms), and where it came
+    /// from (`host` or `backend`).
+    Renewed { claims: JsValue, expires_at: f64, source: &'static str },
     /// An ask failed: the `ConnectTokenError`.
     Error { error: JsValue },
     /// The held token's `exp` passed without a new one.
     Expired,
 }
 
-/// `stats()`: `{ hostCalls, renewals, retries, failures }`.
+/// `stats()`: `{ hostCalls, renewals, retries, failures, backendTokens, ignoredTokens,
+/// lastIgnored?, initialToken }`.
 pub struct StatsReport(pub Stats);
 
 /// One value of an object that goes out. Every entry has this one type, so serde's
@@ -66,6 +70,9 @@ impl Serialize for Snapshot {
         if let Some(expires_at) = self.expires_at {
             map.serialize_entry("expiresAt", &Value::Number(expires_at))?;
         }
+        if let Some(source) = self.source {
+            map.serialize_entry("source", &Value::Text(source))?;
+        }
         if !self.error.is_undefined() {
             map.serialize_entry("error", &Value::Js(&self.error))?;
         }
@@ -77,10 +84,11 @@ impl Serialize for Event {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         match self {
-            Event::Renewed { claims, expires_at } => {
+            Event::Renewed { claims, expires_at, source } => {
                 map.serialize_entry("type", &Value::Text("renewed"))?;
                 map.serialize_entry("claims", &Value::Js(claims))?;
                 map.serialize_entry("expiresAt", &Value::Number(*expires_at))?;
+                map.serialize_entry("source", &Value::Text(source))?;
             }
             Event::Error { error } => {
                 map.serialize_entry("type", &Value::Text("error"))?;
@@ -94,12 +102,27 @@ impl Serialize for Event {
 
 impl Serialize for StatsReport {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Stats { host_calls, renewals, retries, failures } = self.0;
-        let mut map = serializer.serialize_map(Some(4))?;
+        let Stats {
+            host_calls,
+            renewals,
+            retries,
+            failures,
+            backend_tokens,
+            ignored_tokens,
+            last_ignored,
+            initial_token,
+        } = self.0;
+        let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("hostCalls", &Value::Number(host_calls.into()))?;
         map.serialize_entry("renewals", &Value::Number(renewals.into()))?;
         map.serialize_entry("retries", &Value::Number(retries.into()))?;
         map.serialize_entry("failures", &Value::Number(failures.into()))?;
+        map.serialize_entry("backendTokens", &Value::Number(backend_tokens.into()))?;
+        map.serialize_entry("ignoredTokens", &Value::Number(ignored_tokens.into()))?;
+        if let Some(why) = last_ignored {
+            map.serialize_entry("lastIgnored", &Value::Text(why.as_str()))?;
+        }
+        map.serialize_entry("initialToken", &Value::Text(initial_token.as_str()))?;
         map.end()
     }
 }

@@ -75,6 +75,23 @@ export interface ConnectAuthOptions {
   getToken?: TokenSource;
   /** The `fetch` to send requests with. Default `globalThis.fetch`. */
   fetch?: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+  /**
+   * A token the page already has, such as atlassian-connect-express's
+   * `<meta name="token" content="{{token}}">`: the page's own origin's first requests carry it with no
+   * host call. One that is malformed or expired is ignored (`stats().initialToken` says why) and the host
+   * is asked. Default: none.
+   */
+  initialToken?: string | null;
+  /**
+   * The response header in which your backend sends a fresh session token (`'X-acpt'` for
+   * atlassian-connect-express). A 2xx answer's token serves that origin's next requests. Default: off.
+   */
+  sessionTokenHeader?: string | null;
+  /**
+   * The request header the token goes in. Default `'Authorization'` (`<scheme> <token>`); any other
+   * name (such as `'X-acpt'`) carries the bare token.
+   */
+  header?: string;
 }
 
 export interface TokenOptions {
@@ -90,18 +107,24 @@ export interface TokenOptions {
  */
 export type ConnectAuthStatus = 'idle' | 'fresh' | 'renewing' | 'failed';
 
+/** Where a token came from: the host (`AP.context.getToken`) or your backend (`initialToken`, `sessionTokenHeader`). */
+export type TokenSourceKind = 'host' | 'backend';
+
 /** The keeper's state; the same object until something changes (fit for `useSyncExternalStore`). */
 export interface ConnectAuthSnapshot {
   readonly status: ConnectAuthStatus;
+  /** The claims of the token the page's own origin's requests carry now. */
   readonly claims?: ContextClaims;
-  /** When the held token expires, in the page's clock (ms since the epoch, corrected for clock skew). */
+  /** When that token expires, in the page's clock (ms since the epoch, corrected for clock skew). */
   readonly expiresAt?: number;
+  /** Where that token came from. */
+  readonly source?: TokenSourceKind;
   /** The latest failure, until a token arrives. */
   readonly error?: ConnectTokenError;
 }
 
 export type ConnectAuthEvent =
-  | { type: 'renewed'; claims: ContextClaims; expiresAt: number }
+  | { type: 'renewed'; claims: ContextClaims; expiresAt: number; source: TokenSourceKind }
   | { type: 'error'; error: ConnectTokenError }
   | { type: 'expired' };
 
@@ -147,5 +170,16 @@ export interface ConnectAuthStats {
   retries: number;
   /** Calls that failed. */
   failures: number;
+  /** Session tokens taken from your backend's responses (`sessionTokenHeader`). */
+  backendTokens: number;
+  /** Session tokens in responses that were ignored (see `lastIgnored`). */
+  ignoredTokens: number;
+  /** Why the latest was ignored. */
+  lastIgnored?: IgnoredTokenReason;
+  /** What became of `initialToken`: `'none'` given, `'used'`, or why it was ignored. */
+  initialToken: 'none' | 'used' | IgnoredTokenReason;
 }
+
+/** Why a session token from your backend (or `initialToken`) was not used. */
+export type IgnoredTokenReason = 'malformed' | 'expired' | 'not-later' | 'other-user' | 'origin-not-allowed';
 "#;
