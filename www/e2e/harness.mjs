@@ -149,6 +149,8 @@ export class Env {
    * @param {number} [o.skewMs]   page clock minus server clock (e.g. +600000: the page is 10 minutes fast);
    *                              the page clock starts at the server clock's time (env.reset() sets it to real time) plus this
    * @param {boolean} [o.expectReady] default true: data-ready must be "1"
+   * @param {boolean} [o.ace]     the page as atlassian-connect-express renders it (/ace/…: the iframe URL
+   *                              carries the product's JWT, ACE authenticates it and fills in {{token}})
    */
   async open(o = {}) {
     const app = o.app || MAIN_APP;
@@ -166,12 +168,12 @@ export class Env {
 
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(o.query || {})) if (v !== undefined && v !== null) q.set(k, String(v));
-    const addonPath = `${APPS[app].prefix}index.html${q.size ? `?${q}` : ''}`;
+    const addonPath = `${o.ace ? '/ace' : ''}${APPS[app].prefix}index.html${q.size ? `?${q}` : ''}`;
     if (o.direct) {
       await page.goto(this.world.addonOrigin + addonPath);
       session.frame = page.mainFrame();
     } else {
-      await page.goto(this.world.hostPageUrl({ addon: addonPath, form: o.form }));
+      await page.goto(this.world.hostPageUrl({ addon: addonPath, form: o.form, pageJwt: o.ace ? 1 : undefined }));
       session.frame = await (await page.waitForSelector('#sim-frame iframe')).contentFrame();
       assert.equal(new URL(session.frame.url()).origin, this.world.addonOrigin, 'the add-on runs cross-origin');
     }

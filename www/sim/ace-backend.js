@@ -21,8 +21,10 @@
 import http from 'node:http';
 import { Duplex } from 'node:stream';
 import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
 import { tokenHash } from './http-util.js';
 import { createAddon, clientInfo } from './ace-app.js';
+import { mountedFile } from './static.js';
 
 const require = createRequire(import.meta.url);
 const BODY_LIMIT = '16mb';
@@ -56,8 +58,10 @@ function loadAce() {
  *          isRevoked: (hash: string) => boolean}} o.faults   the add-on knobs (backend.js)
  * @param {object[]} o.tenants
  * @param {() => string} o.baseUrl             the host's base URL, for clientInfo
+ * @param {Array<{prefix:string, dir:string}>} [o.mounts] the add-on's files: /ace/<path> renders
+ *                                             the HTML page mounted at <path> as an ACE template
  */
-export async function startAce({ clock, faults, tenants, baseUrl }) {
+export async function startAce({ clock, faults, tenants, baseUrl, mounts = [] }) {
   const { express, ace, aceUtils, clocks } = loadAce();
   clocks.push(clock);
   // ACE adds a process-wide unhandledRejection logger; this process is the tests' own, whose
@@ -89,6 +93,12 @@ export async function startAce({ clock, faults, tenants, baseUrl }) {
     };
     const writeHead = res.writeHead;
     res.writeHead = function (...args) {
+      if (!res.headersSent && res.getHeader('x-acpt') !== undefined) {
+        // The sessionHeaderNext knob: ACE's session token replaced (a hostile or broken backend).
+        const override = faults.takeSessionOverride();
+        if (override === null) res.removeHeader('x-acpt');
+        else if (override !== undefined) res.setHeader('x-acpt', override);
+      }
       if (!res.headersSent) {
         const outcome = outcomeOf(state, res, args[0]);
         if (report) report(outcome, req.rawBody);
@@ -279,6 +289,17 @@ export async function startAce({ clock, faults, tenants, baseUrl }) {
   app.all(['/api', '/api/*'], (req, res) => {
     res.json({ ok: true, method: req.method, path: req.path, sub: req.context.userAccountId });
   });
+  // ---- /ace/*: the add-on's pages as an ACE app renders them ------------------------------------------
+  // addon.authenticate() verifies the iframe URL's JWT (its qsh hashes this GET) and puts ACE's
+  // session token in res.locals.token; the page is a template whose {{token}} it fills in, as
+  // ACE's README shows (`<meta name="token" content="{{token}}">`).
+  app.get('/ace/*', addon.authenticate(), async (req, res, next) => {
+    const found = mountedFile(req.path.slice('/ace'.length), mounts);
+    const template = found?.file?.endsWith('.html') ? await readFile(found.file, 'utf8').catch(() => null) : null;
+    if (template === null) return next();
+    res.type('html').send(template.replaceAll('{{token}}', escapeHtml(res.locals.token)));
+  });
+
   app.use((req, res) => res.status(404).type('text/plain').send('Not found'));
   // eslint-disable-next-line no-unused-vars
   app.use((err, req, res, next) => {

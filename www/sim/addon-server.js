@@ -1,5 +1,6 @@
 // Add-on side servers. One factory serves three roles, all sharing one backend (counters, knobs, log):
-//   'addon'  http://localhost:P  - the SPA (addonDir), /iframe.js (the real bridge), extra mounts, /api/*
+//   'addon'  http://localhost:P  - the SPA (addonDir), /iframe.js (the real bridge), extra mounts, /api/*,
+//                                 /ace/<mounted page> (the page rendered by ACE: its {{token}} filled in)
 //   'second' another origin      - only /api/* (an allowed cross-origin API)
 //   'https'  https://localhost:Q - only /api/*, over HTTP/2 (+HTTP/1.1) for streaming request bodies
 import http from 'node:http';
@@ -28,6 +29,7 @@ export function createAddonHandler({ name, backend, handleControl, iframeJs, mou
     }
     const entry = backend.record(name, req, res);
     if (p === '/api' || p.startsWith('/api/')) return backend.handleApi(name, req, res, entry);
+    if (name === 'addon' && p.startsWith('/ace/')) return backend.handlePage(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed');
     if (iframeJs && p === '/iframe.js') return sendFile(res, iframeJs);
     if (proxy) return forward(req, res, proxy);

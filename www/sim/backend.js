@@ -17,8 +17,10 @@ export const ADDON_DEFAULTS = Object.freeze({
   // 'none', no Date header at all
   dateHeader: 'clock',
   dateSkewMs: 0, // a wrong Date: this many ms from the server clock
+  // Whether a cross-origin page may read ACE's X-acpt response header (Access-Control-Expose-Headers)
+  exposeSessionHeader: false,
 });
-const KNOBS = new Set([...Object.keys(ADDON_DEFAULTS), 'revoke', 'revokeHash', 'reset']);
+const KNOBS = new Set([...Object.keys(ADDON_DEFAULTS), 'revoke', 'revokeHash', 'sessionHeaderNext', 'reset']);
 const LOG_MAX = 5000;
 // Not forwarded to ACE (hop-by-hop, HTTP/2 pseudo-headers, the simulator's own) nor copied back.
 const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'http2-settings']);
@@ -32,12 +34,14 @@ export function createBackend({ clock, ace = null }) {
   let allowedOrigins = new Set();
   let knobs;
   let revoked;
+  let sessionOverrides;
   let stats;
   let log;
 
   function reset() {
     knobs = { ...ADDON_DEFAULTS };
     revoked = new Set();
+    sessionOverrides = [];
     stats = { accepted: 0, rejected: 0, noToken: 0, byServer: {}, perToken: {}, reasons: {} };
     log = [];
   }
@@ -56,6 +60,14 @@ export function createBackend({ clock, ace = null }) {
       } else if (k === 'dateHeader') {
         if (v !== 'clock' && v !== 'none') throw new TypeError('dateHeader must be "clock" or "none"');
         knobs.dateHeader = v;
+      } else if (k === 'sessionHeaderNext') {
+        // What ACE's next X-acpt headers are replaced with, in order: a string, or null for none.
+        if (!Array.isArray(v) || !v.every((x) => x === null || typeof x === 'string')) {
+          throw new TypeError('sessionHeaderNext must be an array of strings or nulls');
+        }
+        sessionOverrides.push(...v);
+      } else if (typeof ADDON_DEFAULTS[k] === 'boolean') {
+        knobs[k] = v === true || v === 'true';
       } else if (typeof ADDON_DEFAULTS[k] === 'number') {
         const n = Number(v);
         if (!Number.isFinite(n)) throw new TypeError(`addon knob ${k} must be a number`);
@@ -66,7 +78,7 @@ export function createBackend({ clock, ace = null }) {
   }
 
   function currentKnobs() {
-    return { ...knobs, revoked: [...revoked] };
+    return { ...knobs, revoked: [...revoked], sessionHeaderNext: [...sessionOverrides] };
   }
 
   /** Record a request (any path) as it arrives; status is filled in when the response ends. */
@@ -93,6 +105,9 @@ export function createBackend({ clock, ace = null }) {
     if (log.length > LOG_MAX) log.shift();
     res.on('finish', () => {
       entry.status = res.statusCode;
+      // The session token ACE answered with (X-acpt), by hash: what the page may send next.
+      const session = res.getHeader('x-acpt');
+      entry.sessionTokenHash = session ? tokenHash(String(session)) : null;
     });
     return entry;
   }
@@ -101,7 +116,8 @@ export function createBackend({ clock, ace = null }) {
     const origin = req.headers.origin;
     if (!origin || !allowedOrigins.has(origin)) return {};
     // Date is not a CORS-safelisted response header: a cross-origin page reads it only if exposed.
-    return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Date', Vary: 'Origin' };
+    const exposed = knobs.exposeSessionHeader ? 'Date, X-acpt' : 'Date';
+    return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': exposed, Vary: 'Origin' };
   }
 
   /**
@@ -148,7 +164,7 @@ export function createBackend({ clock, ace = null }) {
       if (cors['Access-Control-Allow-Origin']) {
         Object.assign(headers, {
           'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
-          'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+          'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-acpt',
           'Access-Control-Max-Age': '600',
         });
       }
@@ -194,8 +210,15 @@ export function createBackend({ clock, ace = null }) {
     send(res, answer.status, answer.body, out);
   }
 
+  /** An add-on page under /ace/: ACE authenticates the iframe URL's JWT and fills in {{token}}. */
+  function handlePage(req, res) {
+    res.setHeader('Cache-Control', 'no-store');
+    ace.handle(req, res, () => {});
+  }
+
   return {
     handleApi,
+    handlePage,
     record,
     configure,
     setAllowedOrigins: (list) => {
@@ -213,6 +236,8 @@ export function createBackend({ clock, ace = null }) {
         return true;
       },
       isRevoked: (hash) => revoked.has(hash),
+      /** Takes the next replacement of ACE's X-acpt header: a string, null (none), or undefined (keep ACE's). */
+      takeSessionOverride: () => (sessionOverrides.length ? sessionOverrides.shift() : undefined),
     },
     setAce(a) {
       ace = a;

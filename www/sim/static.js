@@ -44,11 +44,10 @@ export async function sendFile(res, file, extraHeaders = {}) {
 }
 
 /**
- * Try to serve `pathname` from mounts [{prefix:'/pkg/', dir:'/abs'}] (longest prefix first), with
- * `pageHeaders` on HTML pages. Returns true if a mount matched (the response is then sent), false
- * otherwise.
+ * The file `pathname` names in mounts [{prefix:'/pkg/', dir:'/abs'}] (longest prefix first):
+ * `{file}`, `{status: 400|403}` for a bad or escaping path, or null if no mount matches.
  */
-export async function serveFromMounts(res, pathname, mounts, pageHeaders = {}) {
+export function mountedFile(pathname, mounts) {
   const sorted = [...mounts].sort((a, b) => b.prefix.length - a.prefix.length);
   for (const { prefix, dir } of sorted) {
     if (!pathname.startsWith(prefix)) continue;
@@ -56,18 +55,25 @@ export async function serveFromMounts(res, pathname, mounts, pageHeaders = {}) {
     try {
       rel = decodeURIComponent(pathname.slice(prefix.length));
     } catch {
-      send(res, 400, 'Bad path');
-      return true;
+      return { status: 400 };
     }
     if (rel === '' || rel.endsWith('/')) rel += 'index.html';
     const root = path.resolve(dir);
     const file = path.resolve(root, '.' + path.sep + rel);
-    if (file !== root && !file.startsWith(root + path.sep)) {
-      send(res, 403, 'Forbidden');
-      return true;
-    }
-    await sendFile(res, file, file.endsWith('.html') ? pageHeaders : {});
-    return true;
+    if (file !== root && !file.startsWith(root + path.sep)) return { status: 403 };
+    return { file };
   }
-  return false;
+  return null;
+}
+
+/**
+ * Try to serve `pathname` from mounts, with `pageHeaders` on HTML pages. Returns true if a mount
+ * matched (the response is then sent), false otherwise.
+ */
+export async function serveFromMounts(res, pathname, mounts, pageHeaders = {}) {
+  const found = mountedFile(pathname, mounts);
+  if (!found) return false;
+  if (found.status) send(res, found.status, found.status === 400 ? 'Bad path' : 'Forbidden');
+  else await sendFile(res, found.file, found.file.endsWith('.html') ? pageHeaders : {});
+  return true;
 }

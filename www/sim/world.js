@@ -118,16 +118,17 @@ export async function startWorld(opts = {}) {
       connectHostJs: path.join(ACJS_DIST, 'connect-host.js'),
     });
     origins.hostOrigin = `http://127.0.0.1:${await start(hostServer, opts.hostPort, '127.0.0.1')}`;
-    // The backend's verifier: the real atlassian-connect-express, on `clock` (ace-backend.js).
-    ace = await startAce({ clock, faults: backend.faults, tenants, baseUrl: () => origins.hostOrigin });
-    backend.setAce(ace);
-
     // ADD-ON (SPA + API)
     const mounts = Object.entries(opts.staticDirs || {}).map(([prefix, dir]) => ({
       prefix: prefix.endsWith('/') ? prefix : prefix + '/',
       dir: path.resolve(dir),
     }));
     mounts.push({ prefix: '/', dir: path.resolve(opts.addonDir || PLACEHOLDER_DIR) });
+
+    // The backend's verifier: the real atlassian-connect-express, on `clock` (ace-backend.js). It
+    // also renders the add-on's pages under /ace/ (the mounts' files as templates).
+    ace = await startAce({ clock, faults: backend.faults, tenants, baseUrl: () => origins.hostOrigin, mounts });
+    backend.setAce(ace);
     const addonHandler = createAddonHandler({
       name: 'addon',
       backend,
