@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs each fuzz target of connect-token for a fixed time and prints executions and findings.
 #   fuzz/run.sh [seconds-per-target] [target ...]      (default 60 s; all targets)
-# Targets: claims claims_text keeper source_failure. Needs the nightly toolchain; installs
+# Targets: claims claims_text keeper session source_failure. Needs the nightly toolchain; installs
 # cargo-fuzz from crates.io if missing. New corpus entries go to fuzz/work/<target>/ (ignored by
 # git); the seeds in fuzz/corpus/<target>/ are only read. Crashes land in fuzz/artifacts/<target>/.
 # FUZZ_STRICT=1 also checks the known issues listed in fuzz/README.md (the targets then fail fast).
@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 seconds="${1:-60}"
 shift $(( $# > 0 ? 1 : 0 ))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(claims claims_text keeper source_failure)
+[ ${#targets[@]} -gt 0 ] || targets=(claims claims_text keeper session source_failure)
 
 rustup toolchain list | grep -q '^nightly' || { echo "run.sh: needs the nightly toolchain (rustup toolchain install nightly)" >&2; exit 2; }
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz || exit 2

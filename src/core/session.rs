@@ -11,8 +11,9 @@
 //!    origin); every other allowed origin keeps getting the host's context JWT.
 //! 2. An offered token is taken only if it decodes, is fresh by the keeper's clock estimate (more
 //!    than the final window left), expires later than the one held for that origin, and has the
-//!    same `sub` as the page's user (the host token's, else the initial token's). Anything else is
-//!    ignored and counted ([`Ignored`]), never an error for the caller.
+//!    same `sub` as the page's user (the host token's, else the first token taken's; a `sub` that is
+//!    not a string is no user's). Anything else is ignored and counted ([`Ignored`]), never an
+//!    error for the caller.
 //! 3. The host is the authority on the user: a host token whose `sub` differs drops every backend
 //!    token held.
 //! 4. A backend token in its final window is dropped; one within its renewal margin is used only
@@ -167,7 +168,8 @@ impl SessionTokens {
         if issuer_now >= times.expires_at.saturating_sub(FINAL_WINDOW) {
             return Err(Ignored::Expired);
         }
-        if !self.user.as_ref().is_none_or(|user| user.same_user(subject)) {
+        // The first token names the user; a `sub` that is not a string never does.
+        if !self.user.as_ref().unwrap_or(subject).same_user(subject) {
             return Err(Ignored::OtherUser);
         }
         if self.get(origin).is_some_and(|held| held.expires_at >= times.expires_at) {
@@ -283,6 +285,7 @@ mod tests {
         assert!(tokens.is_empty());
         assert_eq!(tokens.offer(1, times(T0 / 1_000, 900), &alice(), T0, 60_000), Err(Ignored::OtherUser));
         let mut other = SessionTokens::default();
+        assert_eq!(other.offer(0, times(T0 / 1_000, 900), &Subject::Other, T0, 60_000), Err(Ignored::OtherUser));
         other.host_user(Subject::Other);
         assert_eq!(other.offer(0, times(T0 / 1_000, 900), &Subject::Other, T0, 60_000), Err(Ignored::OtherUser));
     }

@@ -1,9 +1,9 @@
 //! Replays fuzz inputs through the checks: `cargo run --example replay -- <target> <file>...`
-//! (targets: claims, claims_text, keeper, source_failure). Prints "<file>: ok" or what broke; the
+//! (targets: claims, claims_text, keeper, session, source_failure). Prints "<file>: ok" or what broke; the
 //! decoded input too when it broke or when one file is given. Exits 1 if any input broke a check
 //! (CI replays every corpus input this way, so a known input can never come back).
 use arbitrary::{Arbitrary, Unstructured};
-use harness::keeper_model::{run, Checks, Scenario};
+use harness::keeper_model::{run, run_session, Checks, Scenario, SessionScenario};
 
 /// The decoded input, and what the target's checks say of it.
 fn replay(target: &str, bytes: &[u8]) -> (String, Result<(), String>) {
@@ -26,6 +26,11 @@ fn replay(target: &str, bytes: &[u8]) -> (String, Result<(), String>) {
             let scenario = Scenario::arbitrary_take_rest(Unstructured::new(bytes)).expect("scenario");
             let result = run(&scenario, Checks::default()).map(|summary| eprintln!("{summary:?}"));
             (format!("{scenario:#?}"), result)
+        }
+        "session" => {
+            let session = SessionScenario::arbitrary_take_rest(Unstructured::new(bytes)).expect("scenario");
+            let result = run_session(&session, Checks::default()).map(|summary| eprintln!("{summary:?}"));
+            (format!("{session:#?}"), result)
         }
         other => panic!("unknown target {other}"),
     }

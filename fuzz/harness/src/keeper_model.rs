@@ -32,9 +32,11 @@ use arbitrary::Arbitrary;
 use connect_token::core::clock::MAX_OPTIMISM;
 use connect_token::core::error::{Code, Error};
 use connect_token::core::keeper::{
-    AskId, Notice, Release, Settings, Step, CLOCK_TOLERANCE, FINAL_WINDOW, LATE_WAKE, MAX_BACKOFF, MIN_ASK_INTERVAL,
+    AskId, Choice, Notice, Release, Settings, Step, CLOCK_TOLERANCE, FINAL_WINDOW, LATE_WAKE, MAX_BACKOFF,
+    MIN_ASK_INTERVAL,
 };
 use connect_token::core::options::MAX_TIMER_MS;
+use connect_token::core::session::{Ignored, Subject};
 use connect_token::core::token::{times, Read};
 use connect_token::core::{Millis, Now};
 
@@ -95,7 +97,10 @@ pub enum Event {
     SleepPaused(u32),
     /// A response from the backend with a `Date` header, read half-way through a round trip of
     /// `rtt` ms; off by `wrong_s` seconds if given (a wrong server clock).
-    ServerDate { rtt: u16, wrong_s: Option<i32> },
+    ServerDate {
+        rtt: u16,
+        wrong_s: Option<i32>,
+    },
 }
 
 #[derive(Debug, Clone, Arbitrary)]
@@ -303,10 +308,26 @@ struct Run {
     failed_notices: u32,
     nonce: u64,
     summary: Summary,
+    /// The host's token was asked for (a request chose it or waits for it) since the latest arrived.
+    demand: bool,
+    /// The page's user: the host token's `sub` once one arrived, else the first session token's.
+    user: Option<Subject>,
+    /// The session token the glue keeps for each origin, and the user it speaks for.
+    sessions: Vec<(usize, String, Subject)>,
 }
 
 /// Runs `scenario` and returns what happened, or the first broken rule.
 pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
+    run_with(scenario, None, &[], checks)
+}
+
+/// Runs a session with the backend's session tokens: `scenario`'s settings and events, then
+/// `session.events`, the page having come with `session.initial`.
+pub fn run_session(session: &SessionScenario, checks: Checks) -> Result<Summary, String> {
+    run_with(&session.setup, session.initial.as_ref(), &session.events, checks)
+}
+
+fn run_with(scenario: &Scenario, initial: Option<&Offered>, more: &[Mixed], checks: Checks) -> Result<Summary, String> {
     let timeout = match scenario.timeout {
         TimeoutChoice::Default => 10_000,
         TimeoutChoice::Small(ms) => Millis::from(ms).max(1),
@@ -352,7 +373,13 @@ pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
         failed_notices: 0,
         nonce: 1_000_000,
         summary: Summary::default(),
+        demand: false,
+        user: None,
+        sessions: Vec::new(),
     };
+    if let Some(initial) = initial {
+        run.initial(initial)?;
+    }
     let now = run.now();
     let step = run.keeper.tick(now);
     run.after(step, "first tick")?;
@@ -371,6 +398,13 @@ pub fn run(scenario: &Scenario, checks: Checks) -> Result<Summary, String> {
             );
         }
         run.event(event).map_err(|error| format!("event {index} {event:?}: {error}"))?;
+        run.summary.events += 1;
+    }
+    for (index, event) in more.iter().enumerate() {
+        if trace {
+            eprintln!("session #{index} page {} issuer {} | {event:?}", run.page_now, run.issuer_now());
+        }
+        run.mixed(event).map_err(|error| format!("session event {index} {event:?}: {error}"))?;
         run.summary.events += 1;
     }
     Ok(run.summary)
@@ -738,6 +772,8 @@ impl Run {
                 Notice::Renewed => {
                     self.renewed_notices += 1;
                     self.expired_noticed_for = None;
+                    self.demand = false;
+                    self.user = Some(host_user());
                 }
                 Notice::Failed(error) => {
                     self.failed_notices += 1;
@@ -797,7 +833,18 @@ impl Run {
                 Some(at) => {
                     // Proactive renewal: with a usable token, no ask in flight and no failure
                     // being backed off, the keeper wakes before the token enters its final window.
-                    let liveness = !self.went_back || self.checks.liveness_after_backward_jump;
+                    // While session tokens serve and nobody asked for the host's token, the host's
+                    // token may lapse: the keeper wakes by the first session token's lapse.
+                    let lazy = !self.demand && self.held_sessions().next().is_some();
+                    if let Some(lapse) = self.held_sessions().map(|held| held.expires_at - FINAL_WINDOW).min() {
+                        let lapse_mono = self.keeper.page_time(lapse).unwrap_or(Millis::MAX) - now.wall + mono;
+                        if at > lapse_mono.max(mono + 1) {
+                            return Err(format!(
+                                "{what}: a session token lapses at {lapse_mono} but the next wake-up is at {at}"
+                            ));
+                        }
+                    }
+                    let liveness = !lazy && (!self.went_back || self.checks.liveness_after_backward_jump);
                     let quiet = liveness && self.in_flight.is_none() && self.keeper.last_error().is_none();
                     if let (true, Some(_), Some(expires)) =
                         (quiet, self.keeper.usable(now), self.keeper.expires_at_page_time())
@@ -877,7 +924,13 @@ impl Run {
         use connect_token::core::keeper::Status;
         let status = keeper.status();
         let usable = keeper.usable(now).is_some();
-        if (status == Status::Fresh) != (usable && self.in_flight.is_none()) {
+        let page_session = keeper.session_token(PAGE).is_some() && !self.stopped;
+        for origin in 0..ORIGINS {
+            if keeper.session_token(origin).is_some() && !self.sessions.iter().any(|(o, _, _)| *o == origin) {
+                return Err(format!("the keeper holds a session token for origin {origin} the glue never kept"));
+            }
+        }
+        if (status == Status::Fresh) != ((usable || page_session) && self.in_flight.is_none()) {
             return Err(format!("status {status:?} but usable(now) is {usable}, in flight {:?}", self.in_flight));
         }
         // Renewing: an ask is in flight, or one is due (a held token that may not be handed out, no
@@ -902,5 +955,247 @@ fn same_shape(a: Read, b: Read) -> bool {
             bits(e1) == bits(e2) && bits(i1) == bits(i2)
         }
         _ => a == b,
+    }
+}
+
+/// The page's own origin (the keeper's `page_origin`) and how many allowed origins a session has.
+const PAGE: usize = 0;
+const ORIGINS: usize = 3;
+/// The `sub` of every host token (`tokens::claims`).
+const HOST_SUB: &str = "712020:39e9b5a4-0000-4000-8000-000000000000";
+
+fn host_user() -> Subject {
+    Subject::Text(HOST_SUB.into())
+}
+
+/// A session with the backend's session tokens (the `session` fuzz target): the keeper target's
+/// scenario, then events that mix its events with session tokens offered by backends, requests to
+/// origins and 401s to session tokens.
+#[derive(Debug, Clone, Arbitrary)]
+pub struct SessionScenario {
+    /// The page came with this token (`initialToken`).
+    pub initial: Option<Offered>,
+    pub setup: Scenario,
+    pub events: Vec<Mixed>,
+}
+
+#[derive(Debug, Clone, Arbitrary)]
+pub enum Mixed {
+    Keeper(Event),
+    /// A 2xx response from origin `origin % 3` offered this token (`sessionTokenHeader`).
+    Offer {
+        origin: u8,
+        token: Offered,
+    },
+    /// A request to origin `n % 3`: which token it carries.
+    RequestTo(u8),
+    /// Origin `origin % 3` answered 401 to a session token (`held`: the one held, else an older one).
+    RejectBackend {
+        origin: u8,
+        held: bool,
+    },
+}
+
+/// A session token, as a backend answers it.
+#[derive(Debug, Clone, Arbitrary)]
+pub struct Offered {
+    pub kind: OfferedKind,
+    pub user: OfferedUser,
+}
+
+#[derive(Debug, Clone, Arbitrary)]
+pub enum OfferedKind {
+    /// Minted by a truthful backend `age_ms` ago, `ttl_s` seconds to live (ACE: 900).
+    Fresh { ttl_s: u16, age_ms: u32 },
+    /// A token whose `exp` passed `by_s` seconds ago.
+    Expired { by_s: u16 },
+    /// Claims the browser read as these values.
+    Claims { exp: Claim, iat: Claim },
+    /// A token broken at one stage of the browser's reading.
+    Broken(Broken, String),
+}
+
+#[derive(Debug, Clone, Copy, Arbitrary)]
+pub enum OfferedUser {
+    /// The host token's `sub`.
+    Page,
+    Other,
+    Absent,
+    /// A `sub` that is not a string.
+    NotAString,
+}
+
+impl OfferedUser {
+    fn subject(self) -> Subject {
+        match self {
+            OfferedUser::Page => host_user(),
+            OfferedUser::Other => Subject::Text("712020:someone-else".into()),
+            OfferedUser::Absent => Subject::Absent,
+            OfferedUser::NotAString => Subject::Other,
+        }
+    }
+}
+
+impl Run {
+    /// The token string, what the browser reads from it, and its user.
+    fn offered_token(&mut self, offered: &Offered, origin: usize) -> Result<(String, Read, Subject), String> {
+        self.nonce += 1;
+        let issuer_now = self.issuer_now();
+        let raw = format!("{HEADER_SEGMENT}.session-o{origin}-{}.sig", self.nonce);
+        let read = match &offered.kind {
+            OfferedKind::Fresh { ttl_s, age_ms } => {
+                let iat = (issuer_now - Millis::from(*age_ms)).div_euclid(1000);
+                Read::Claims { exp: Some((iat + i64::from(*ttl_s)) as f64), iat: Some(iat as f64) }
+            }
+            OfferedKind::Expired { by_s } => {
+                let exp = issuer_now.div_euclid(1000) - i64::from(*by_s);
+                Read::Claims { exp: Some(exp as f64), iat: Some((exp - 900) as f64) }
+            }
+            OfferedKind::Claims { exp, iat } => Read::Claims { exp: exp.get(issuer_now), iat: iat.get(issuer_now) },
+            OfferedKind::Broken(broken, text) => {
+                let (raw, want) = broken.token(text);
+                let got = read(&raw);
+                if !same_shape(got, want) {
+                    return Err(format!("harness: {broken:?} token {raw:?} read as {got:?}, not {want:?}"));
+                }
+                return Ok((raw, got, offered.user.subject()));
+            }
+        };
+        Ok((raw, read, offered.user.subject()))
+    }
+
+    fn initial(&mut self, offered: &Offered) -> Result<(), String> {
+        let (raw, read, subject) = self.offered_token(offered, PAGE)?;
+        let now = self.now();
+        let outcome = self.keeper.initial_token(now, read, &subject);
+        self.judged(PAGE, raw, read, subject, outcome)
+    }
+
+    /// Checks the keeper's judgement of a session token and keeps it as the glue does.
+    fn judged(
+        &mut self,
+        origin: usize,
+        raw: String,
+        read: Read,
+        subject: Subject,
+        outcome: Result<(), Ignored>,
+    ) -> Result<(), String> {
+        let decoded = times(read);
+        match outcome {
+            Err(Ignored::Malformed) if decoded.is_ok() => return Err("a token times() reads was malformed".into()),
+            Ok(()) | Err(_) if decoded.is_err() && outcome != Err(Ignored::Malformed) => {
+                return Err(format!("a token times() refuses was judged {outcome:?}"));
+            }
+            Ok(()) => {
+                if self.user.as_ref().is_some_and(|user| !user.same_user(&subject)) {
+                    return Err(format!("took a session token of {subject:?} for the page of {:?}", self.user));
+                }
+                let held = self.keeper.session_token(origin).map(|held| held.expires_at);
+                if held != decoded.ok().map(|decoded| decoded.expires_at) {
+                    return Err(format!("took a token but holds {held:?} for origin {origin}"));
+                }
+                if self.user.is_none() {
+                    self.user = Some(subject.clone());
+                }
+                self.sessions.retain(|(other, _, _)| *other != origin);
+                self.sessions.push((origin, raw, subject));
+            }
+            Err(_) => {}
+        }
+        Ok(())
+    }
+
+    /// The session tokens the keeper holds.
+    fn held_sessions(&self) -> impl Iterator<Item = &connect_token::core::session::SessionToken> {
+        (0..ORIGINS).filter_map(|origin| self.keeper.session_token(origin))
+    }
+
+    fn mixed(&mut self, event: &Mixed) -> Result<(), String> {
+        match event {
+            Mixed::Keeper(event) => self.event(event),
+            Mixed::Offer { origin, token } => {
+                let origin = usize::from(*origin) % ORIGINS;
+                let held_before = self.keeper.session_token(origin).map(|held| held.expires_at);
+                let (raw, read, subject) = self.offered_token(token, origin)?;
+                let now = self.now();
+                let (outcome, step) = self.keeper.offered(now, origin, read, &subject);
+                if outcome.is_ok() && held_before.is_some_and(|held| times(read).is_ok_and(|t| t.expires_at <= held)) {
+                    return Err("took a session token that does not expire later than the one held".into());
+                }
+                self.judged(origin, raw, read, subject, outcome)?;
+                self.after(step, "offered")
+            }
+            Mixed::RequestTo(origin) => {
+                let origin = usize::from(*origin) % ORIGINS;
+                let now = self.now();
+                let (choice, step) = self.keeper.choose(now, Some(origin));
+                if choice != Choice::Backend {
+                    self.demand = true;
+                }
+                self.after(step, "request")?;
+                let now = self.now();
+                match choice {
+                    Choice::Host if self.keeper.usable(now).is_none() => Err("chose the host token, not usable".into()),
+                    Choice::Backend => self.check_backend(origin),
+                    Choice::Wait if self.keeper.usable(now).is_some() && !self.stopped => {
+                        Err("a request waits although the host token is usable".into())
+                    }
+                    _ => Ok(()),
+                }
+            }
+            Mixed::RejectBackend { origin, held } => {
+                let origin = usize::from(*origin) % ORIGINS;
+                let is_held = *held && self.sessions.iter().any(|(o, _, _)| *o == origin);
+                let before = self.keeper.session_token(origin).cloned();
+                let now = self.now();
+                let step = self.keeper.rejected_backend(now, origin, is_held);
+                self.after(step, "rejected backend")?;
+                if is_held && self.keeper.session_token(origin).is_some() {
+                    return Err("a rejected session token is still held".into());
+                }
+                if !is_held && self.keeper.session_token(origin) != before.as_ref() && before.is_some() {
+                    let lapsed = before.is_some_and(|b| b.expires_at - FINAL_WINDOW <= self.keeper.issuer_now(now));
+                    if !lapsed {
+                        return Err("a 401 to an older session token dropped the held one".into());
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// A request to `origin` carries its session token: the one its backend gave, of the page's
+    /// user, with more than the final window left by the issuer's true clock (less the estimate's
+    /// allowed error), and never from a stopped keeper.
+    fn check_backend(&mut self, origin: usize) -> Result<(), String> {
+        let Some(held) = self.keeper.session_token(origin).cloned() else {
+            return Err(format!("chose a session token for origin {origin} but holds none"));
+        };
+        let Some((_, raw, subject)) = self.sessions.iter().find(|(o, _, _)| *o == origin) else {
+            return Err("chose a session token the glue does not have".into());
+        };
+        if !raw.contains(&format!("session-o{origin}-")) && raw.contains("session-o") {
+            return Err(format!("origin {origin} would get another origin's token"));
+        }
+        if self.user.as_ref().is_some_and(|user| !user.same_user(subject)) {
+            return Err(format!(
+                "origin {origin} would get a token of {subject:?}, the page's user is {:?}",
+                self.user
+            ));
+        }
+        if self.stopped {
+            return Err("a stopped keeper hands out a session token".into());
+        }
+        let true_remaining = held.expires_at - self.issuer_now();
+        // Before any token or Date, the estimate is the page's wall clock: it may be behind the
+        // issuer's by the skew.
+        let error = self.truth.allowed_error().unwrap_or(-self.skew).max(0);
+        if self.checks.true_clock && true_remaining <= FINAL_WINDOW - error {
+            return Err(format!(
+                "a session token with {true_remaining} ms left by the issuer's true clock (error {error} ms)"
+            ));
+        }
+        self.summary.handed_out += 1;
+        Ok(())
     }
 }

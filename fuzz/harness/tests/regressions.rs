@@ -5,7 +5,9 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use connect_token::core::token::{times, Read};
-use harness::keeper_model::{run, Answer, Broken, Checks, Claim, Event, Scenario, TimeoutChoice};
+use harness::keeper_model::{
+    run, run_session, Answer, Broken, Checks, Claim, Event, Scenario, SessionScenario, TimeoutChoice,
+};
 use harness::{claims_check, claims_text_check, source_check, tokens};
 use std::path::PathBuf;
 
@@ -249,6 +251,11 @@ fn typed_seeds() {
             run(&scenario, Checks::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         }
     }
+    for (path, bytes) in corpus("session") {
+        if let Some(session) = typed::<SessionScenario>(&bytes) {
+            run_session(&session, Checks::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+    }
 }
 
 #[test]
@@ -272,6 +279,14 @@ fn pseudo_random_inputs() {
         }
     }
     assert!(ran > 1_000, "only {ran} scenarios");
+    let mut ran = 0;
+    for bytes in inputs(3_000, 2_000, 3) {
+        if let Some(session) = typed::<SessionScenario>(&bytes) {
+            run_session(&session, Checks::default()).unwrap_or_else(|e| panic!("{e}\n{session:?}"));
+            ran += 1;
+        }
+    }
+    assert!(ran > 1_000, "only {ran} session scenarios");
 }
 
 /// A long, healthy session against the caching host: many renewals, no rule broken, and never a
