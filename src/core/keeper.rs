@@ -209,7 +209,8 @@ pub struct Stats {
     pub failures: u32,
     /// Backend session tokens taken from responses.
     pub backend_tokens: u32,
-    /// Backend session tokens offered in responses and ignored.
+    /// Backend session tokens offered in responses and ignored (malformed, expired, another
+    /// user's; a repeat of the one held is not counted).
     pub ignored_tokens: u32,
     /// Why the latest one was ignored.
     pub last_ignored: Option<Ignored>,
@@ -364,6 +365,9 @@ impl Keeper {
         let outcome = self.judge(now, origin, read, subject);
         match outcome {
             Ok(()) => self.stats.backend_tokens += 1,
+            // A repeat (ACE mints the same token for requests within a second) or a late arrival:
+            // nothing wrong with it, so not counted.
+            Err(Ignored::NotLater) => {}
             Err(why) => {
                 self.stats.ignored_tokens += 1;
                 self.stats.last_ignored = Some(why);
@@ -883,7 +887,9 @@ impl Keeper {
     /// standing still (then the issuer's clock ran ahead of the estimate by up to the
     /// difference). The two look the same, so the held token is renewed before it is handed out
     /// again; the answer's `iat` (or a `Date` header) moves the estimate forward if it slept. If
-    /// the host hands back the same token, it is usable again.
+    /// the host hands back the same token, it is usable again. The backend's session tokens, which
+    /// nothing renews but a response, are dropped: the next request carries the host's new token,
+    /// and its response's session token serves the ones after it.
     fn see(&mut self, now: Now) {
         if let Some(last) = self.last_now {
             let elapsed = now.mono.saturating_sub(last.mono);
@@ -891,6 +897,9 @@ impl Keeper {
             if disagreement.saturating_abs() > CLOCK_TOLERANCE + elapsed.max(0) / 1_000 {
                 self.clock.clocks_disagreed(now);
                 self.force_held();
+                if self.sessions.drop_all() {
+                    self.version += 1;
+                }
             }
         }
         // The event before this one, to tell a wake-up the page missed from a late one (plan).

@@ -17,7 +17,8 @@
 //! 3. The host is the authority on the user: a host token whose `sub` differs drops every backend
 //!    token held.
 //! 4. A backend token in its final window is dropped; one within its renewal margin is used only
-//!    while the host's token is not usable (the keeper asks the host at the margin).
+//!    while the host's token is not usable (the keeper asks the host at the margin). All are
+//!    dropped when the page's clocks disagree (a sleep, a step of the wall clock).
 
 use super::keeper::FINAL_WINDOW;
 use super::token::Times;
@@ -214,6 +215,13 @@ impl SessionTokens {
         let before = self.tokens.len();
         self.tokens.retain(|token| issuer_now < token.expires_at.saturating_sub(FINAL_WINDOW));
         self.tokens.len() != before
+    }
+
+    /// Drops every token (the clocks disagreed: a sleep may have lapsed them); whether any was.
+    pub fn drop_all(&mut self) -> bool {
+        let any = !self.tokens.is_empty();
+        self.tokens.clear();
+        any
     }
 
     /// Whether no backend token is held.

@@ -314,6 +314,8 @@ struct Run {
     user: Option<Subject>,
     /// The session token the glue keeps for each origin, and the user it speaks for.
     sessions: Vec<(usize, String, Subject)>,
+    /// The keeper is about to see its clocks disagree: it must drop every session token.
+    clocks_disagreed: bool,
 }
 
 /// Runs `scenario` and returns what happened, or the first broken rule.
@@ -376,6 +378,7 @@ fn run_with(scenario: &Scenario, initial: Option<&Offered>, more: &[Mixed], chec
         demand: false,
         user: None,
         sessions: Vec::new(),
+        clocks_disagreed: false,
     };
     if let Some(initial) = initial {
         run.initial(initial)?;
@@ -732,6 +735,7 @@ impl Run {
         let elapsed = self.mono - self.last_event_mono;
         if ms.abs() > CLOCK_TOLERANCE + elapsed.max(0) / 1_000 {
             self.truth.wall_read(-self.skew);
+            self.clocks_disagreed = true;
         }
     }
 
@@ -750,6 +754,9 @@ impl Run {
         let mono = self.mono;
         let previous_mono = self.last_event_mono;
         self.last_event_mono = mono;
+        if std::mem::take(&mut self.clocks_disagreed) && self.held_sessions().next().is_some() {
+            return Err(format!("{what}: the clocks disagreed (a sleep, a step) and a session token is still held"));
+        }
         if self.stopped {
             // Stopped before this step (dispose, or a fatal failure in an earlier step).
             if step != Step::default() {
