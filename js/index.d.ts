@@ -1,6 +1,7 @@
 /**
  * connect-token: keeps an Atlassian Connect app's single-page frontend authenticated to its own
- * backend with `AP.context.getToken()` context JWTs.
+ * backend with `AP.context.getToken()` context JWTs, and with the backend's own session tokens
+ * (atlassian-connect-express `{{token}}` and `X-acpt`) where it sends them.
  *
  * The browser decodes the token only to schedule renewals and for display; it never verifies it.
  * Your backend must (atlassian-connect-express `addon.checkValidToken()`,
@@ -17,9 +18,11 @@ export type {
   ConnectTokenError,
   ConnectTokenErrorCode,
   ContextClaims,
+  IgnoredTokenReason,
   JsonValue,
   TokenOptions,
   TokenSource,
+  TokenSourceKind,
 } from './connect_token.js';
 export { ConnectAuth } from './connect_token.js';
 

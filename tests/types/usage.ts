@@ -11,7 +11,9 @@ import {
   type ConnectAuthStatus,
   type ConnectTokenErrorCode,
   type ContextClaims,
+  type IgnoredTokenReason,
   type JsonValue,
+  type TokenSourceKind,
   type TokenOptions,
   type TokenSource,
 } from 'connect-token';
@@ -30,6 +32,15 @@ const options: ConnectAuthOptions = {
 };
 // @ts-expect-error: an unknown option is a type error too
 const typo: ConnectAuthOptions = { timeoutMS: 5 };
+// The backend's session tokens (atlassian-connect-express): the page's {{token}}, X-acpt renewals.
+const sessionOptions: ConnectAuthOptions = {
+  initialToken: document.querySelector<HTMLMetaElement>('meta[name="token"]')?.content,
+  sessionTokenHeader: 'X-acpt',
+  header: 'X-acpt',
+};
+const none: ConnectAuthOptions = { initialToken: null, sessionTokenHeader: null };
+// @ts-expect-error: initialToken is a string
+const notAToken: ConnectAuthOptions = { initialToken: 5 };
 
 export async function app(): Promise<void> {
   const auth: ConnectAuth = await createConnectAuth(options);
@@ -51,13 +62,18 @@ export async function app(): Promise<void> {
   const code: ConnectTokenErrorCode | undefined = snapshot.error?.code;
   const expiresAt: number | undefined = snapshot.expiresAt;
   const unsubscribe: () => void = auth.subscribe((event: ConnectAuthEvent) => {
-    if (event.type === 'renewed') console.log(event.claims.sub, event.expiresAt);
+    if (event.type === 'renewed') console.log(event.claims.sub, event.expiresAt, event.source === 'backend');
     else if (event.type === 'error') console.log(event.error.code, event.error.message);
     else console.log(event.type);
   });
   unsubscribe();
   const stats: ConnectAuthStats = auth.stats();
   const calls: number = stats.hostCalls + stats.renewals + stats.retries + stats.failures;
+  const sessions: number = stats.backendTokens + stats.ignoredTokens;
+  const why: IgnoredTokenReason | undefined = stats.lastIgnored;
+  const initial: 'none' | 'used' | IgnoredTokenReason = stats.initialToken;
+  const from: TokenSourceKind | undefined = snapshot.source;
+  await createConnectAuth(sessionOptions);
   try {
     await auth.token();
   } catch (error: unknown) {
@@ -74,6 +90,7 @@ export async function app(): Promise<void> {
   // @ts-expect-error: createConnectAuth makes a ConnectAuth, the constructor is private
   new ConnectAuth();
   console.log(response, token, exp, context, status, code, expiresAt, calls, hook, typo);
+  console.log(none, notAToken, sessions, why, initial, from);
 }
 
 // The test kit, as an app's tests use it.
