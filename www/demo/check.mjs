@@ -144,6 +144,33 @@ try {
     await callback.page.close();
   }
 
+  {
+    // The page as atlassian-connect-express renders it, with its session tokens: requests flow,
+    // the host-call counter stays still, and the timeline shows tokens from the backend.
+    world.control.addon({ qshCheck: 'ace' });
+    const hostBefore = world.control.stats().hostCalls;
+    const { page, frame, ready } = await open('/ace/vite/index.html?session=1', { pageJwt: 1 });
+    assert.equal(ready, '1');
+    for (let i = 0; i < 3; i++) {
+      const status = await frame.evaluate(async () => (await window.connectTokenDemo.auth.fetch('/api/whoami')).status);
+      assert.equal(status, 200);
+      await page.waitForTimeout(1_100); // ACE's next token expires a second later
+    }
+    await page.waitForTimeout(600); // the stats poll and a frame
+    const shown = await frame.evaluate(() => ({
+      hostCalls: Number([...document.querySelectorAll('.stat')].find((s) => s.querySelector('.stat-label').textContent === 'host calls')?.querySelector('.stat-value').textContent),
+      sources: [...document.querySelectorAll('.timeline g[data-source]')].map((g) => g.dataset.source),
+      from: document.querySelector('[data-testid=token-source]')?.textContent,
+    }));
+    assert.equal(world.control.stats().hostCalls, hostBefore, 'no host call');
+    assert.equal(shown.hostCalls, 0, 'the host-call counter stays still');
+    assert.ok(shown.sources.length >= 3 && shown.sources.every((s) => s === 'backend'), `the timeline shows backend tokens: ${shown.sources}`);
+    assert.match(shown.from, /your backend/);
+    step(`ACE-rendered page with session tokens: 3 requests accepted, host calls 0, timeline shows ${shown.sources.length} tokens from the backend`);
+    await page.close();
+    world.control.addon({ qshCheck: 'context' });
+  }
+
   const loads = [];
   for (let i = 0; i < 4; i++) loads.push(await timelineAgreesWithTheHost(`/vite/index.html`, 3_000));
   step(`4 fresh loads: the timeline shows the tokens the host answered (${loads.map((l) => l.tokens.length).join(', ')}), the summary line agrees with the stats card`);

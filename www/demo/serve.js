@@ -51,15 +51,23 @@ const world = await startWorld({
   host: { ttlSeconds },
 });
 
+// The backend decides with ACE's own addon.checkValidToken(), which also accepts ACE's session tokens.
+world.control.addon({ qshCheck: 'ace' });
+
 const query = values.query.replace(/^\?/, '');
 const page = (name) => `/${name}/index.html${query ? `?${query}` : ''}`;
 const urls = { vite: world.hostPageUrl({ addon: page('vite') }), webpack: world.hostPageUrl({ addon: page('webpack') }) };
+// The page as atlassian-connect-express renders it ({{token}} filled in), with initialToken and
+// sessionTokenHeader 'X-acpt': the host-call counter stays still while requests flow.
+const session = `/ace/vite/index.html?${new URLSearchParams({ session: '1', ...Object.fromEntries(new URLSearchParams(query)) })}`;
+urls.session = world.hostPageUrl({ addon: session, pageJwt: 1 });
 
 console.log(`connect-token demo: simulated Jira ${world.hostOrigin}, add-on ${world.addonOrigin}`);
 console.log(`tokens live ${ttlSeconds} s (host knob ttlSeconds; real Jira: 900 s)`);
 console.log('');
 console.log(`  Vite build:     ${urls.vite}`);
 console.log(`  webpack build:  ${urls.webpack}`);
+console.log(`  ACE session tokens ({{token}} + X-acpt, Vite build): ${urls.session}`);
 console.log('');
 console.log(`Backend stats:   ${world.addonOrigin}/control/addon/stats   host stats: ${world.hostOrigin}/control/stats`);
 console.log('Ctrl-C to stop.');

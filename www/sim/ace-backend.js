@@ -293,6 +293,14 @@ export async function startAce({ clock, faults, tenants, baseUrl, mounts = [] })
   // addon.authenticate() verifies the iframe URL's JWT (its qsh hashes this GET) and puts ACE's
   // session token in res.locals.token; the page is a template whose {{token}} it fills in, as
   // ACE's README shows (`<meta name="token" content="{{token}}">`).
+  // Its scripts and styles, as an ACE app serves them (express.static, no token).
+  app.get('/ace/*', (req, res, next) => {
+    const found = mountedFile(req.path.slice('/ace'.length), mounts);
+    if (!found?.file || found.file.endsWith('.html')) return next();
+    res.sendFile(found.file, { headers: { 'Cache-Control': 'no-store' } }, (err) => {
+      if (err && !res.headersSent) res.status(404).type('text/plain').send('Not found');
+    });
+  });
   app.get('/ace/*', addon.authenticate(), async (req, res, next) => {
     const found = mountedFile(req.path.slice('/ace'.length), mounts);
     const template = found?.file?.endsWith('.html') ? await readFile(found.file, 'utf8').catch(() => null) : null;

@@ -47,8 +47,8 @@ const failure = (error) => error?.code ?? (error?.name === 'AbortError' ? 'abort
 
 export function createActivity() {
   let snapshot = {
-    tokens: [], // {id, key (its claims), iat, exp, sub, receivedAt, lifetimeMs, startsAt, expiresAt}
-    renewals: [], // {at}
+    tokens: [], // {id, key (its claims), iat, exp, sub, source, receivedAt, lifetimeMs, startsAt, expiresAt}
+    renewals: [], // {at, source}
     hostCalls: [], // {at, failed}
     problems: [], // {at, text}
     // {id, at, url, method, status, ok, ms, done, auth, sentAt, sends: [status…], byCall}
@@ -97,7 +97,7 @@ export function createActivity() {
    * library may refine where the same token's exp falls in the page's clock (a Date header from the
    * backend moves its estimate of the issuer's clock): that moves the token's bar, and is no renewal.
    */
-  function addToken(claims, expiresAt, at) {
+  function addToken(claims, expiresAt, at, source = 'host') {
     if (!claims) return;
     const key = JSON.stringify(claims);
     const known = snapshot.tokens.find((t) => t.key === key);
@@ -116,12 +116,13 @@ export function createActivity() {
       iat: claims.iat,
       exp: claims.exp,
       sub: claims.sub,
+      source, // 'host' (AP.context.getToken) or 'backend' (the page's {{token}}, an X-acpt answer)
       receivedAt: at,
       lifetimeMs,
       startsAt: expiresAt - lifetimeMs, // iat, in the page's clock
       expiresAt,
     };
-    update((s) => ({ tokens: [...s.tokens, token], renewals: [...s.renewals, { at }] }));
+    update((s) => ({ tokens: [...s.tokens, token], renewals: [...s.renewals, { at, source }] }));
   }
 
   return {
@@ -190,8 +191,8 @@ export function createActivity() {
           stop(); // disposed (a test may dispose the keeper): keep what was seen, stop polling
           return;
         }
-        const { claims, expiresAt } = seen.snapshot;
-        if (claims && expiresAt !== undefined) addToken(claims, expiresAt, Date.now());
+        const { claims, expiresAt, source } = seen.snapshot;
+        if (claims && expiresAt !== undefined) addToken(claims, expiresAt, Date.now(), source);
         const { stats } = seen;
         const old = snapshot.stats;
         if (Object.keys(stats).some((k) => stats[k] !== old[k])) {
@@ -213,7 +214,7 @@ export function createActivity() {
         }
       };
       const unsubscribe = auth.subscribe((event) => {
-        if (event.type === 'renewed') addToken(event.claims, event.expiresAt, Date.now());
+        if (event.type === 'renewed') addToken(event.claims, event.expiresAt, Date.now(), event.source);
         else {
           const text = event.type === 'error' ? `${event.error.code}: ${event.error.message}` : 'token expired';
           update((s) => ({ problems: [...s.problems, { at: Date.now(), text }].slice(-20) }));

@@ -7,6 +7,7 @@ export default function StatsCard({ stats, requests }) {
     ['renewals', stats.renewals, 'new tokens received'],
     ['retries', stats.retries, 'calls made while recovering from a failure'],
     ['failures', stats.failures, 'calls that failed'],
+    ['backend tokens', stats.backendTokens ?? 0, "session tokens taken from the backend's X-acpt answers"],
     ['requests ok', ok, 'responses with a 2xx status (seen by the fetch option)'],
     ['requests failed', done.length - ok, 'non-2xx answers and network errors'],
   ];

@@ -76,10 +76,11 @@ export default function Timeline({ activity, now }) {
             if (token.expiresAt < start || token.startsAt > end) return null;
             const y = LANES.tokens.y + 2 + (token.id % 2) * (BAR + 2);
             const inUseTo = Math.min(tokens[i + 1]?.receivedAt ?? now, token.expiresAt);
-            const hue = token.id % 2 ? 'a' : 'b';
+            const hue = token.source === 'backend' ? 'backend' : token.id % 2 ? 'a' : 'b';
+            const from = token.source === 'backend' ? 'your backend' : 'the host';
             return (
-              <g key={token.id} data-iat={token.iat} data-exp={token.exp}>
-                <title>{`token #${token.id}: iat ${clockTime(token.startsAt)} → exp ${clockTime(token.expiresAt)}`}</title>
+              <g key={token.id} data-iat={token.iat} data-exp={token.exp} data-source={token.source}>
+                <title>{`token #${token.id} from ${from}: iat ${clockTime(token.startsAt)} → exp ${clockTime(token.expiresAt)}`}</title>
                 <rect className={`token token-${hue}`} x={x(token.startsAt)} y={y} width={Math.max(1, x(token.expiresAt) - x(token.startsAt))} height={BAR} rx={3} />
                 <rect className={`token-used token-${hue}`} x={x(token.receivedAt)} y={y} width={Math.max(1, x(inUseTo) - x(token.receivedAt))} height={BAR} rx={3} />
                 <text className="token-label" x={Math.max(x(token.receivedAt), LEFT) + 4} y={y + BAR - 3}>
@@ -94,7 +95,7 @@ export default function Timeline({ activity, now }) {
             return <path key={`h${c.at}-${i}`} className={c.failed ? 'host-call failed' : 'host-call'} d={`M${cx} ${cy - 6}L${cx + 5} ${cy}L${cx} ${cy + 6}L${cx - 5} ${cy}Z`} />;
           })}
           {renewals.filter((r) => visible(r.at)).map((r, i) => (
-            <circle key={`r${r.at}-${i}`} className="renewal" cx={x(r.at)} cy={LANES.renewals.y + LANES.renewals.h / 2} r={5} />
+            <circle key={`r${r.at}-${i}`} className={`renewal ${r.source}`} cx={x(r.at)} cy={LANES.renewals.y + LANES.renewals.h / 2} r={5} />
           ))}
           {problems.filter((p) => visible(p.at)).map((p, i) => (
             <text key={`p${p.at}-${i}`} className="problem" x={x(p.at)} y={LANES.renewals.y + LANES.renewals.h / 2 + 4} textAnchor="middle">
@@ -119,7 +120,8 @@ export default function Timeline({ activity, now }) {
         </text>
       </svg>
       <div className="legend">
-        <span><i className="swatch token-a" /> token, iat → exp</span>
+        <span><i className="swatch token-a" /> token from the host, iat → exp</span>
+        <span><i className="swatch token-backend" /> from your backend ({'{{token}}'}, X-acpt)</span>
         <span><i className="swatch token-used token-a" /> in use</span>
         <span><i className="swatch gap" /> no valid token</span>
         <span><i className="mark host" /> host call (AP.context.getToken)</span>

@@ -2,7 +2,7 @@ import { clockTime, minutesSeconds } from '../format.js';
 
 /** The time left on the current token: a live countdown from snapshot().expiresAt. */
 export default function TokenCard({ snapshot, now }) {
-  const { claims, expiresAt, error } = snapshot;
+  const { claims, expiresAt, source, error } = snapshot;
   const lifetimeMs = claims?.iat !== undefined ? (claims.exp - claims.iat) * 1000 : undefined;
   const left = expiresAt !== undefined ? expiresAt - now : undefined;
   const share = lifetimeMs && left !== undefined ? Math.min(1, Math.max(0, left / lifetimeMs)) : 0;
@@ -16,6 +16,8 @@ export default function TokenCard({ snapshot, now }) {
         <div className="meter-fill" style={{ width: `${share * 100}%` }} />
       </div>
       <dl>
+        <dt>from</dt>
+        <dd data-testid="token-source">{source === 'backend' ? 'your backend (session token)' : source === 'host' ? 'the host (AP.context.getToken)' : '—'}</dd>
         <dt>expires</dt>
         <dd>{expiresAt !== undefined ? clockTime(expiresAt) : '—'}</dd>
         <dt>lifetime</dt>
