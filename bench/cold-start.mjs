@@ -21,7 +21,7 @@ const demoModules = path.join(root, 'www/demo/node_modules');
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 /** Builds bench/cold/<app>.js as the entry of a Vite 8 app, connect-token linked to `pkg`; returns its dist. */
-async function build(tmp, app, pkg) {
+export async function build(tmp, app, pkg) {
   const dir = path.join(tmp, app);
   mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
   cpSync(path.join(bench, 'cold/index.html'), path.join(dir, 'index.html'));
@@ -32,10 +32,15 @@ async function build(tmp, app, pkg) {
   return path.join(dir, 'dist');
 }
 
-/** Serves each app's dist at /<app>/ (with the token source at /<app>/ap.js) and /api/first. */
-async function serve(dists) {
+/**
+ * Serves each app's dist at /<app>/ (with the token source at /<app>/ap.js) and /api/first. The
+ * token source answers after `hostDelayMs`; each page is rendered with a fresh session token in
+ * place of its `{{token}}`, as atlassian-connect-express renders its templates.
+ */
+export async function serve(dists, { hostDelayMs = 0 } = {}) {
   const token = mint(Math.floor(Date.now() / 1000), 900);
-  const ap = `window.AP = { context: { getToken: () => Promise.resolve(${JSON.stringify(token)}) } };`;
+  const answer = hostDelayMs ? `new Promise((resolve) => setTimeout(() => resolve(${JSON.stringify(token)}), ${hostDelayMs}))` : `Promise.resolve(${JSON.stringify(token)})`;
+  const ap = `window.AP = { context: { getToken: () => ${answer} } };`;
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -44,7 +49,8 @@ async function serve(dists) {
     if (file === 'ap.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(ap);
     if (url.pathname === '/api/first') return res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     try {
-      const body = readFileSync(path.join(dists[app], file));
+      let body = readFileSync(path.join(dists[app], file));
+      if (file === 'index.html') body = String(body).replace('{{token}}', mint(Math.floor(Date.now() / 1000), 900));
       res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
     } catch {
       res.writeHead(404).end();
@@ -55,7 +61,7 @@ async function serve(dists) {
 }
 
 /** One load in a fresh context: the times (ms after navigation start) of each step. */
-async function load(browser, url, rtt) {
+export async function load(browser, url, rtt) {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -81,6 +87,7 @@ async function load(browser, url, rtt) {
         created: mark('created'),
         wasm: wasm ? wasm.responseEnd : null,
         leaves: resource('/api/first').startTime,
+        answered: resource('/api/first').responseEnd,
       };
     });
   } finally {

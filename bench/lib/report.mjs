@@ -402,6 +402,38 @@ export function markdown(r) {
     '',
   );
 
+  const { first, hour } = r.sessionTokens;
+  const name = { 'ours-initial': 'connect-token with `initialToken`', ours: 'connect-token, host token', plain: 'minimal JS module' };
+  add(
+    '## 7. The backend\'s session tokens',
+    '',
+    `\`bench/session-tokens.mjs\`. **First request**: the cold-start apps of section 4 with the host answering \`getToken\` after ${first.hostDelayMs} ms ` +
+      '(the simulator\'s real delay), at loopback, plus the same app created with `initialToken` (`bench/cold/ours-initial.js`: the page\'s ' +
+      '`<meta name="token" content="{{token}}">`, which the bench server fills in as atlassian-connect-express renders its templates). ' +
+      `${first.loads} loads of each, interleaved, each in a fresh Chromium context; "leaves" is the request's resource-timing \`startTime\`, ` +
+      '"response" its `responseEnd` (ms after navigation start).',
+    '',
+    '| app | request leaves | response |',
+    '|---|---:|---:|',
+    ...Object.entries(first.figures).map(([app, f]) => `| ${name[app]} | ${f.leaves.toFixed(1)} ms | ${f.answered.toFixed(1)} ms |`),
+    '',
+    `With \`initialToken\` the first request leaves **${first.initialAheadOfPlain.toFixed(1)} ms** before the minimal module's ` +
+      `(median of per-pair differences; ${first.aheadMin.toFixed(1)} .. ${first.aheadMax.toFixed(1)}): it waits for no host round trip.`,
+    '',
+    '**Host calls over an hour** (`bench/pages/hour.js`, Playwright\'s fake clock): `auth.fetch(\'/api\')` every 30 s to a stub backend; the ' +
+      'host answers after 150 ms with a 15-minute context JWT; with X-acpt the backend answers each request with a fresh 15-minute ' +
+      'session token, as atlassian-connect-express does.',
+    '',
+    '| traffic | host calls | requests ok | carried a session token | session tokens taken |',
+    '|---|---:|---:|---:|---:|',
+    ...hour.map((h) => `| ${h.name} | **${h.hostCalls}** | ${h.ok} / ${h.requests} | ${h.carriedSession} | ${h.backendTokens} |`),
+    '',
+    'Without X-acpt the keeper renews the host token every 14 minutes (5 calls in the hour, the first at start). With X-acpt and ' +
+      'the page token, no host call at all. With X-acpt but no page token: the first host token was handed out, so it was renewed ' +
+      'once on schedule; its successor was never asked for.',
+    '',
+  );
+
   add(
     '## Files',
     '',
