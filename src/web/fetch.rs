@@ -308,8 +308,8 @@ impl AuthFetch {
         if !response.ok() {
             return;
         }
-        if let Some(token) = js::get_header(&response.headers(), name) {
-            self.keeper.offered(origin, token.into());
+        if let Some(token) = js::get_header_as_js(&response.headers(), name) {
+            self.keeper.offered(origin, token);
         }
     }
 

@@ -48,6 +48,8 @@ extern "C" {
     fn has(this: &HeaderList, name: &JsValue) -> bool;
     #[wasm_bindgen(method, js_name = get)]
     fn get(this: &HeaderList, name: &JsValue) -> Option<String>;
+    #[wasm_bindgen(method, js_name = get)]
+    fn get_as_js(this: &HeaderList, name: &JsValue) -> Option<JsString>;
     #[wasm_bindgen(method, catch, js_name = set)]
     fn set(this: &HeaderList, name: &JsValue, value: &JsString) -> Result<(), JsValue>;
 
@@ -112,6 +114,16 @@ pub fn has_header(headers: &Headers, name: &JsValue) -> bool {
 /// ```
 pub fn get_header(headers: &Headers, name: &JsValue) -> Option<String> {
     headers.unchecked_ref::<HeaderList>().get(name)
+}
+
+/// `headers.get(name)` as the JavaScript string it is (a token in a header is never copied into
+/// the wasm), or `None`.
+///
+/// ```ignore
+/// let token = js::get_header_as_js(&response.headers(), session_header);
+/// ```
+pub fn get_header_as_js(headers: &Headers, name: &JsValue) -> Option<JsString> {
+    headers.unchecked_ref::<HeaderList>().get_as_js(name)
 }
 
 /// `headers.set(name, value)` with JavaScript strings as they are (the token is never copied into

@@ -21,8 +21,8 @@ after(async () => {
 });
 
 /** Opens the plain add-on page as ACE renders it, with the session-token options. */
-async function openAce(query = {}) {
-  await env.reset({ addon: { qshCheck: 'ace' } });
+async function openAce(query = {}, addon = {}) {
+  await env.reset({ addon: { qshCheck: 'ace', ...addon } });
   return env.open({ app: 'plain', ace: true, query: { session: 1, ...query } });
 }
 
@@ -142,6 +142,27 @@ test('a second allowed origin only ever gets context JWTs (its X-acpt is not exp
   assert.ok(own.every((r) => !tokens.has(r.token)), "the page's origin got ACE's tokens");
   // The first X-acpt may repeat the page token (rendered within the same second): not taken.
   assert.ok((await s.stats()).backendTokens >= 2, "the page's origin's X-acpt was seen");
+  await assertNoLeaks(env, undefined, { allowPageJwt: true });
+});
+
+test('a second origin that exposes X-acpt gets its own session tokens back, and only it', async () => {
+  const s = await openAce({ allowed: env.world.secondOrigin }, { exposeSessionHeader: true });
+  // A second apart: ACE mints the same bytes for the same user within a second (no jti), whichever
+  // origin asks, so only then does a token's hash say which backend issued it.
+  for (let i = 0; i < 3; i++) {
+    await s.advance(1_000);
+    assert.equal((await s.fetch(`${env.world.secondOrigin}/api/whoami`)).status, 200);
+    await s.advance(1_000);
+    assert.equal((await s.fetch('/api/whoami')).status, 200);
+  }
+  const whoami = seen('/api/whoami');
+  const second = whoami.filter((r) => r.server === 'second');
+  const own = whoami.filter((r) => r.server === 'addon');
+  assert.ok(hostTokens().has(second[0].token), 'its first request carried a host token');
+  for (let i = 1; i < second.length; i++) assert.equal(second[i].token, second[i - 1].session, "then its own backend's answers");
+  const ownTokens = new Set(own.map((r) => r.token));
+  assert.ok(second.every((r) => !ownTokens.has(r.token)), "no token went to the other origin's backend");
+  assert.equal(env.control.addonStats().rejected, 0);
   await assertNoLeaks(env, undefined, { allowPageJwt: true });
 });
 
