@@ -92,6 +92,17 @@ test('20 idle minutes, then a request: a host token, accepted, none rejected', a
   await assertNoLeaks(env, undefined, { allowPageJwt: true });
 });
 
+test('a laptop sleep of 30 minutes: the first request after waking carries a host token and is accepted', async () => {
+  const s = await openAce();
+  assert.equal((await s.fetch('/api/whoami')).status, 200);
+  await s.sleep(30 * 60_000);
+  assert.equal((await s.fetch('/api/whoami')).status, 200);
+  const last = seen('/api/whoami').at(-1);
+  assert.ok(hostTokens().has(last.token), 'the session token was not sent after the sleep');
+  assert.equal(env.control.addonStats().rejected, 0);
+  await assertNoLeaks(env, undefined, { allowPageJwt: true });
+});
+
 test('a revoked session token: 401, replayed once with a host token, body intact', async () => {
   const s = await openAce();
   assert.equal((await s.fetch('/api/whoami')).status, 200);
