@@ -57,7 +57,10 @@ export function backend(status, session) {
     const body = init && init.body != null ? await new Response(init.body).text() : null;
     log.push({ url: String(input), authorization: headers.get('authorization'), acpt: headers.get('x-acpt'), body });
     const token = session(log.length);
-    return new Response('{}', { status: status(log.length), headers: token ? { 'X-acpt': token } : {} });
+    const response = new Response('{}', { status: status(log.length), headers: token ? { 'X-acpt': token } : {} });
+    // Status 299: a response fetch reached by following a redirect (maybe another origin's).
+    if (response.status === 299) Object.defineProperty(response, 'redirected', { value: true });
+    return response;
   };
   return { fetch, log };
 }
@@ -206,18 +209,28 @@ async fn hostile_session_headers_are_ignored_and_counted() {
         Some(jwt(900.0, &object(&[("sub", "712020:mallory".into())]))),
         None,
     ];
-    let recorder =
-        backend(&statuses(|_| 200), &sessions(move |call| hostile.get(call as usize - 1).cloned().flatten()));
+    // The fifth answer is a good token (a minute later than the page's), but after a redirect: not
+    // taken either.
+    let recorder = backend(
+        &statuses(|call| if call == 5 { 299 } else { 200 }),
+        &sessions(move |call| {
+            hostile
+                .get(call as usize - 1)
+                .cloned()
+                .flatten()
+                .or_else(|| (call == 5).then(|| jwt(960.0, &JsValue::UNDEFINED)))
+        }),
+    );
     let k = keeper(object(&[
         ("fetch", get(&recorder, "fetch")),
         ("initialToken", page_token.clone().into()),
         ("sessionTokenHeader", "X-acpt".into()),
     ]))
     .await;
-    for _ in 0..5 {
+    for _ in 0..6 {
         settle(k.fetch("/api/x".into(), JsValue::UNDEFINED)).await.unwrap();
     }
-    for index in 0..5 {
+    for index in 0..6 {
         assert_eq!(text(&sent(&recorder, index), "authorization"), Some(format!("JWT {page_token}")));
     }
     let stats = k.stats();

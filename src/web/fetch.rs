@@ -302,10 +302,11 @@ impl AuthFetch {
 
     /// Offers the session token in a 2xx response's `sessionTokenHeader` (if the option is set)
     /// to the keeper, for `origin`. A cross-origin backend's header is seen only if it lists it in
-    /// `Access-Control-Expose-Headers`; unseen, nothing happens.
+    /// `Access-Control-Expose-Headers`; unseen, nothing happens. A response that came after a
+    /// redirect may be another origin's: its header is not taken.
     fn read_session_token(&self, response: &Response, origin: OriginId) {
         let Some(name) = &self.names.session else { return };
-        if !response.ok() {
+        if !response.ok() || response.redirected() {
             return;
         }
         if let Some(token) = js::get_header_as_js(&response.headers(), name) {
