@@ -50,7 +50,7 @@ export async function serve(dists, { hostDelayMs = 0 } = {}) {
     if (url.pathname === '/api/first') return res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     try {
       let body = readFileSync(path.join(dists[app], file));
-      if (file === 'index.html') body = String(body).replace('{{token}}', mint(Math.floor(Date.now() / 1000), 900));
+      if (file === 'index.html') body = String(body).replace('content="{{token}}"', `content="${mint(Math.floor(Date.now() / 1000), 900)}"`);
       res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
     } catch {
       res.writeHead(404).end();
