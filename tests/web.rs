@@ -3,9 +3,12 @@
 //! Run with `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --tests`.
 #![cfg(target_arch = "wasm32")]
 
+mod browser;
+
+use browser::{get, keeper, object, settle, statuses, ConnectAuth};
 use connect_token::core::token::malformed;
 use connect_token::web::create_connect_auth;
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Promise, Reflect};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -14,26 +17,6 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// The `ConnectAuth` object as the app sees it (its methods called the JavaScript way).
-#[wasm_bindgen]
-extern "C" {
-    type ConnectAuth;
-    #[wasm_bindgen(method)]
-    fn fetch(this: &ConnectAuth, input: JsValue, init: JsValue) -> Promise;
-    #[wasm_bindgen(method)]
-    fn token(this: &ConnectAuth, options: JsValue) -> Promise;
-    #[wasm_bindgen(method)]
-    fn claims(this: &ConnectAuth) -> JsValue;
-    #[wasm_bindgen(method)]
-    fn snapshot(this: &ConnectAuth) -> JsValue;
-    #[wasm_bindgen(method)]
-    fn stats(this: &ConnectAuth) -> JsValue;
-    #[wasm_bindgen(method)]
-    fn subscribe(this: &ConnectAuth, listener: &Function) -> Function;
-    #[wasm_bindgen(method)]
-    fn dispose(this: &ConnectAuth);
-}
 
 #[wasm_bindgen(inline_js = r#"
 const b64 = (text) => btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -156,33 +139,8 @@ extern "C" {
     async fn renewed_vs_snapshot(create: &Function, n: u32) -> JsValue;
 }
 
-fn get(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &key.into()).unwrap()
-}
-
 fn number(target: &JsValue, key: &str) -> f64 {
     get(target, key).as_f64().unwrap()
-}
-
-fn object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let object = js_sys::Object::new();
-    for (key, value) in pairs {
-        Reflect::set(&object, &(*key).into(), value).unwrap();
-    }
-    object.into()
-}
-
-async fn keeper(options: JsValue) -> ConnectAuth {
-    let options = if options.is_undefined() { None } else { Some(options.unchecked_into::<Object>()) };
-    settle(create_connect_auth(options)).await.unwrap().unchecked_into()
-}
-
-fn statuses(f: impl Fn(u32) -> u16 + 'static) -> Function {
-    Closure::<dyn Fn(u32) -> u16>::new(f).into_js_value().unchecked_into()
-}
-
-async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(promise).await
 }
 
 fn code_of(error: &JsValue) -> String {

@@ -3,31 +3,16 @@
 //! and a fake backend that answers like atlassian-connect-express (a fresh token in `X-acpt`).
 #![cfg(target_arch = "wasm32")]
 
+mod browser;
+
+use browser::{get, keeper, object, settle, statuses, ConnectAuth};
 use connect_token::web::create_connect_auth;
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-#[wasm_bindgen]
-extern "C" {
-    type ConnectAuth;
-    #[wasm_bindgen(method)]
-    fn fetch(this: &ConnectAuth, input: JsValue, init: JsValue) -> Promise;
-    #[wasm_bindgen(method)]
-    fn claims(this: &ConnectAuth) -> JsValue;
-    #[wasm_bindgen(method)]
-    fn snapshot(this: &ConnectAuth) -> JsValue;
-    #[wasm_bindgen(method)]
-    fn stats(this: &ConnectAuth) -> JsValue;
-    #[wasm_bindgen(method)]
-    fn subscribe(this: &ConnectAuth, listener: &Function) -> Function;
-    #[wasm_bindgen(method)]
-    fn dispose(this: &ConnectAuth);
-}
 
 #[wasm_bindgen(inline_js = r#"
 const b64 = (text) => btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -77,32 +62,8 @@ extern "C" {
     fn events_of(auth: &ConnectAuth) -> Array;
 }
 
-fn get(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &key.into()).unwrap()
-}
-
 fn text(target: &JsValue, key: &str) -> Option<String> {
     get(target, key).as_string()
-}
-
-fn object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let object = Object::new();
-    for (key, value) in pairs {
-        Reflect::set(&object, &(*key).into(), value).unwrap();
-    }
-    object.into()
-}
-
-async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(promise).await
-}
-
-async fn keeper(options: JsValue) -> ConnectAuth {
-    settle(create_connect_auth(Some(options.unchecked_into()))).await.unwrap().unchecked_into()
-}
-
-fn statuses(f: impl Fn(u32) -> u16 + 'static) -> Function {
-    Closure::<dyn Fn(u32) -> u16>::new(f).into_js_value().unchecked_into()
 }
 
 /// The backend's `X-acpt` for each call (`None`: no header).

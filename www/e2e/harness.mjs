@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { startWorld, tokenHash } from '../sim/servers.js';
 import { CHROMIUM_PATH, CHROMIUM_ARGS } from '../chromium.mjs';
@@ -72,6 +73,22 @@ export function bundlesCurrentPkg(app) {
 /** Apps that exist on disk (for the smoke test). */
 export const AVAILABLE_APPS = Object.keys(APPS).filter(appAvailable);
 
+
+/**
+ * The real axios and ky from node_modules as one ES module (its text), for a page to import from a
+ * blob URL: `const { axios, ky } = await import(URL.createObjectURL(new Blob([code], …)))`.
+ */
+export async function httpClientsModule() {
+  const bundle = await build({
+    stdin: { contents: "export { default as axios } from 'axios'; export { default as ky } from 'ky';", resolveDir: process.cwd() },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    logLevel: 'error',
+  });
+  return bundle.outputFiles[0].text;
+}
 
 /** Console messages that are no finding: the host bridge's known chatter. */
 const HARMLESS_CONSOLE = [

@@ -7,8 +7,7 @@
 // replayed: unauthorized.test.mjs, over HTTP/2.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { build } from 'esbuild';
-import { startEnv, assertNoLeaks } from './harness.mjs';
+import { startEnv, assertNoLeaks, httpClientsModule } from './harness.mjs';
 
 const BODY = { summary: 'Zoë ✓ 日本', labels: ['a', 'b'], nested: { ok: true } };
 const EXPIRED = 'Authentication request has expired. Try reloading the page.';
@@ -16,15 +15,7 @@ const EXPIRED = 'Authentication request has expired. Try reloading the page.';
 let env;
 let clients; // the ES module that exposes axios and ky, as one bundle
 before(async () => {
-  const bundle = await build({
-    stdin: { contents: "export { default as axios } from 'axios'; export { default as ky } from 'ky';", resolveDir: process.cwd() },
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    logLevel: 'error',
-  });
-  clients = bundle.outputFiles[0].text;
+  clients = await httpClientsModule();
   env = await startEnv();
 });
 after(async () => {

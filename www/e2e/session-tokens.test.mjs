@@ -5,8 +5,7 @@
 // rule, which accepts its session tokens). Host calls are counted by the simulated Jira.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { build } from 'esbuild';
-import { startEnv, assertNoLeaks } from './harness.mjs';
+import { startEnv, assertNoLeaks, httpClientsModule } from './harness.mjs';
 import { sign } from '../sim/mint.js';
 
 const REVOKED = 'Token revoked (simulated)';
@@ -187,14 +186,7 @@ test('header X-acpt: the token goes as the X-acpt request header, and ACE accept
 });
 
 test('axios and ky through auth.fetch carry the session tokens too', async () => {
-  const bundle = await build({
-    stdin: { contents: "export { default as axios } from 'axios'; export { default as ky } from 'ky';", resolveDir: process.cwd() },
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    logLevel: 'error',
-  });
+  const clients = await httpClientsModule();
   const s = await openAce();
   const statuses = await s.eval(async (code) => {
     const { axios, ky } = await import(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
@@ -202,7 +194,7 @@ test('axios and ky through auth.fetch carry the session tokens too', async () =>
     const a = await axios.create({ adapter: 'fetch', env: { fetch: auth.fetch } }).post('/api/echo', { a: 1 });
     const k = await ky.create({ fetch: auth.fetch, retry: 0 }).post('/api/echo', { json: { a: 1 } });
     return [a.status, k.status];
-  }, bundle.outputFiles[0].text);
+  }, clients);
   assert.deepEqual(statuses, [200, 200]);
   const echo = seen('/api/echo');
   assert.equal(echo[1].token, echo[0].session, "ky's request carried ACE's answer to axios's");
