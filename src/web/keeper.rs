@@ -52,7 +52,6 @@ pub struct Pick {
 }
 
 /// A token as the glue keeps it: the string, its header value, its claims object.
-#[derive(Clone)]
 struct Kept {
     token: JsString,
     value: JsString,

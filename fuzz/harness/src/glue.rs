@@ -4,7 +4,7 @@
 //! and tells the keeper whether an answer or a rejected token is the one held. As `Glued` in the
 //! main crate's tests/common/mod.rs.
 
-use crate::tokens::read;
+use crate::tokens::{read, SUB};
 use connect_token::core::error::Error;
 use connect_token::core::keeper::{Answer, AskId, Keeper, Notice, Settings, Step};
 use connect_token::core::session::Subject;
@@ -39,7 +39,7 @@ impl Glued {
         if step.notices.contains(&Notice::Renewed) {
             self.held = raw;
             // Every host token the harness makes speaks for the same user (tokens::claims).
-            self.keeper.host_user(Subject::Text("712020:39e9b5a4-0000-4000-8000-000000000000".into()));
+            self.keeper.host_user(Subject::Text(SUB.into()));
         }
         step
     }

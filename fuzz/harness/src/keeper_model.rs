@@ -968,11 +968,9 @@ fn same_shape(a: Read, b: Read) -> bool {
 /// The page's own origin (the keeper's `page_origin`) and how many allowed origins a session has.
 const PAGE: usize = 0;
 const ORIGINS: usize = 3;
-/// The `sub` of every host token (`tokens::claims`).
-const HOST_SUB: &str = "712020:39e9b5a4-0000-4000-8000-000000000000";
-
+/// The user every host token speaks for (`tokens::claims`).
 fn host_user() -> Subject {
-    Subject::Text(HOST_SUB.into())
+    Subject::Text(crate::tokens::SUB.into())
 }
 
 /// A session with the backend's session tokens (the `session` fuzz target): the keeper target's

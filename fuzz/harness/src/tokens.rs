@@ -26,12 +26,15 @@ pub const HEADER_JSON: &str = r#"{"typ":"JWT","alg":"HS256"}"#;
 pub const HEADER_SEGMENT: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9";
 const SIGNATURE_SEGMENT: &str = "c2lnbmF0dXJlLW9mLXRoaXJ0eS10d28tYnl0ZXMhISE";
 
+/// The `sub` of every token made here: the page's user.
+pub const SUB: &str = "712020:39e9b5a4-0000-4000-8000-000000000000";
+
 /// Real-shaped claims of a context JWT issued at `iat` seconds with `ttl` seconds of life; `nonce`
 /// makes two tokens of the same second differ.
 pub fn claims(iat: Option<i64>, exp: i64, nonce: u64) -> String {
     let iat = iat.map(|iat| format!(r#","iat":{iat}"#)).unwrap_or_default();
     format!(
-        r#"{{"sub":"712020:39e9b5a4-0000-4000-8000-000000000000","qsh":"context-qsh","iss":"jira:5e1f0c2a","context":{{"license":{{"active":true}},"jira":{{"issue":{{"key":"DEMO-1","id":"10001"}},"project":{{"key":"DEMO","id":"10000"}}}}}},"exp":{exp}{iat},"n":{nonce}}}"#
+        r#"{{"sub":"{SUB}","qsh":"context-qsh","iss":"jira:5e1f0c2a","context":{{"license":{{"active":true}},"jira":{{"issue":{{"key":"DEMO-1","id":"10001"}},"project":{{"key":"DEMO","id":"10000"}}}}}},"exp":{exp}{iat},"n":{nonce}}}"#
     )
 }
 
